@@ -1,0 +1,170 @@
+"""Personas, built through the services as the product builds them.
+
+`programme` is a tenants' time-credit scheme; `other_programme` belongs to
+another organisation. Each persona holds one role in `programme`, except
+`other_programme_coordinator`, who coordinates only `other_programme`, and
+`outsider`, who holds no role at all.
+"""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from timebank.core.models import MembershipStatus, Role, User
+from timebank.core.services.programmes import (
+    account_create,
+    membership_grant,
+    organisation_create,
+    programme_create,
+    skill_create,
+)
+from timebank.core.services.training import check_type_create, course_create, role_requirement_add
+from timebank.core.services.volunteers import volunteer_register
+
+PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords_and_outbox(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SECURE_SSL_REDIRECT = False
+    mail.outbox = []
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+@pytest.fixture
+def admin(db) -> User:
+    return User.objects.create_superuser("admin", "admin@example.org", PASSWORD)
+
+
+@pytest.fixture
+def programme(admin):
+    organisation = organisation_create(actor=admin, name="Taff Housing", slug="taff")
+    return programme_create(
+        actor=admin, organisation=organisation, name="Tenants' time credits", slug="tenants", hourly_value="12.00"
+    )
+
+
+@pytest.fixture
+def other_programme(admin):
+    organisation = organisation_create(actor=admin, name="Augsburg Paten", slug="augsburg")
+    return programme_create(
+        actor=admin, organisation=organisation, name="Family mentors", slug="family-mentors", currency="EUR"
+    )
+
+
+def _staff(admin, programme, role, username):
+    user = account_create(
+        actor=admin,
+        username=username,
+        password=PASSWORD,
+        full_name=f"{role.title()} Person",
+        email=f"{username}@example.org",
+    )
+    membership_grant(actor=admin, user=user, programme=programme, role=role)
+    return user
+
+
+@pytest.fixture
+def coordinator(admin, programme) -> User:
+    return _staff(admin, programme, Role.COORDINATOR, "coordinator")
+
+
+@pytest.fixture
+def other_programme_coordinator(admin, other_programme) -> User:
+    return _staff(admin, other_programme, Role.COORDINATOR, "other-coordinator")
+
+
+@pytest.fixture
+def partner(admin, programme) -> User:
+    return _staff(admin, programme, Role.PARTNER, "partner")
+
+
+@pytest.fixture
+def funder(admin, programme) -> User:
+    return _staff(admin, programme, Role.FUNDER, "funder")
+
+
+@pytest.fixture
+def outsider(admin) -> User:
+    return account_create(actor=admin, username="outsider", password=PASSWORD, full_name="Out Sider")
+
+
+@pytest.fixture
+def volunteer(coordinator, programme):
+    """A tenant who volunteers and can sign in. Returns the VolunteerProfile."""
+    return volunteer_register(
+        actor=coordinator,
+        programme=programme,
+        full_name="Vera Volunteer",
+        email="vera@example.org",
+        username="volunteer",
+        password=PASSWORD,
+        status=MembershipStatus.ACTIVE,
+        consent_to_record=True,
+        languages=["en", "cy"],
+        place_name="Riverside, Cardiff",
+        latitude="51.47800",
+        longitude="-3.18900",
+    )
+
+
+@pytest.fixture
+def mentor(coordinator, programme):
+    return volunteer_register(
+        actor=coordinator,
+        programme=programme,
+        full_name="Mehmet Mentor",
+        email="mehmet@example.org",
+        username="mentor",
+        password=PASSWORD,
+        role=Role.MENTOR,
+        status=MembershipStatus.ACTIVE,
+        consent_to_record=True,
+        languages=["tr", "en"],
+    )
+
+
+@pytest.fixture
+def other_volunteer(other_programme_coordinator, other_programme):
+    return volunteer_register(
+        actor=other_programme_coordinator,
+        programme=other_programme,
+        full_name="Otto Anders",
+        consent_to_record=True,
+    )
+
+
+@pytest.fixture
+def catalogue(coordinator, programme):
+    """A first-aid course valid 36 months, a never-expiring induction, an enhanced
+    DBS check valid 36 months; volunteers need induction and first aid, mentors DBS."""
+    first_aid = course_create(actor=coordinator, programme=programme, name="First aid", validity_months=36)
+    induction = course_create(actor=coordinator, programme=programme, name="Induction")
+    dbs = check_type_create(
+        actor=coordinator, programme=programme, name="Enhanced DBS", validity_months=36, covers_children=True
+    )
+    role_requirement_add(actor=coordinator, programme=programme, role=Role.VOLUNTEER, course=induction)
+    role_requirement_add(actor=coordinator, programme=programme, role=Role.VOLUNTEER, course=first_aid)
+    role_requirement_add(actor=coordinator, programme=programme, role=Role.MENTOR, check_type=dbs)
+    gardening = skill_create(actor=coordinator, programme=programme, name="Gardening")
+    return {"first_aid": first_aid, "induction": induction, "dbs": dbs, "gardening": gardening}
+
+
+def signed_in(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return signed_in
