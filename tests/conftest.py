@@ -35,6 +35,21 @@ def _fast_passwords_and_outbox(settings):
     mail.outbox = []
 
 
+@pytest.fixture(autouse=True)
+def _celery_mode(request):
+    """Tasks run eagerly in tests, except in tests marked `broker`, which send them
+    through the real broker (CELERY_BROKER_URL) to a real worker. Without that
+    switch a `.delay()` in an ordinary test would sit in Redis on the PostgreSQL
+    and Redis pass of CI and never run."""
+    from timebank.celery import app
+
+    eager = request.node.get_closest_marker("broker") is None
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def today() -> dt.date:
     return timezone.localdate()

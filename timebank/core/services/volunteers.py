@@ -4,6 +4,7 @@ import datetime as dt
 import re
 import uuid
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -214,6 +215,11 @@ def volunteer_register(
         errors["consent_to_record"] = [_("The person must agree that we keep their record before we register them.")]
     if username is not None and (not username.strip() or User.objects.filter(username__iexact=username).exists()):
         errors["username"] = [_("Choose another username; this one is taken or empty.")]
+    if password:
+        try:
+            validate_password(password, User(username=username or "", email=email or ""))
+        except ValidationError as exc:
+            errors["password"] = exc.messages
     placeholder = VolunteerProfile()
     for step in (
         lambda: _clean_profile({"full_name": full_name, **profile}, placeholder),
