@@ -183,3 +183,13 @@ def signed_in(user: User) -> Client:
 @pytest.fixture
 def client_for():
     return signed_in
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_collectstatic(settings):
+    """Pages link their stylesheet through {% static %}; without DEBUG the settings ask
+    for the hashed names collectstatic writes, which a test run does not have."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

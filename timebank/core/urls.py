@@ -1,1 +1,54 @@
-urlpatterns = []
+from django.urls import path
+
+from timebank.core.views import card, coordinator_volunteers, home, tokens, training, volunteer_self
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    # A volunteer's own pages.
+    path("me/", volunteer_self.my_profile, name="my_profile"),
+    path("me/edit/", volunteer_self.my_profile_edit, name="my_profile_edit"),
+    path("me/consents/give/", volunteer_self.my_consent_give, name="my_consent_give"),
+    path("me/consents/<int:consent_id>/withdraw/", volunteer_self.my_consent_withdraw, name="my_consent_withdraw"),
+    path("me/training/", volunteer_self.my_training, name="my_training"),
+    path("me/qualifications/", volunteer_self.my_qualifications, name="my_qualifications"),
+    # Coordinators: a programme's volunteers and catalogue.
+    path(
+        "programmes/<slug:slug>/volunteers/", coordinator_volunteers.programme_volunteers, name="programme_volunteers"
+    ),
+    path(
+        "programmes/<slug:slug>/volunteers/register/",
+        coordinator_volunteers.volunteer_register_page,
+        name="volunteer_register",
+    ),
+    path("programmes/<slug:slug>/courses/", training.programme_courses, name="programme_courses"),
+    path("programmes/<slug:slug>/checks/", training.programme_check_types, name="programme_check_types"),
+    # Coordinators: one volunteer.
+    path("volunteers/<int:pk>/", coordinator_volunteers.volunteer_detail, name="volunteer_detail"),
+    path("volunteers/<int:pk>/edit/", coordinator_volunteers.volunteer_edit, name="volunteer_edit"),
+    path(
+        "volunteers/<int:pk>/memberships/<int:membership_id>/status/",
+        coordinator_volunteers.membership_status,
+        name="membership_status",
+    ),
+    path(
+        "volunteers/<int:pk>/consents/give/",
+        coordinator_volunteers.volunteer_consent_give,
+        name="volunteer_consent_give",
+    ),
+    path(
+        "volunteers/<int:pk>/consents/<int:consent_id>/withdraw/",
+        coordinator_volunteers.volunteer_consent_withdraw,
+        name="volunteer_consent_withdraw",
+    ),
+    path("volunteers/<int:pk>/training/add/", training.training_add, name="training_add"),
+    path("volunteers/<int:pk>/training/<int:record_id>/verify/", training.training_verify, name="training_verify"),
+    path(
+        "volunteers/<int:pk>/training/<int:record_id>/evidence/", training.training_evidence, name="training_evidence"
+    ),
+    path("volunteers/<int:pk>/checks/add/", training.check_add, name="check_add"),
+    path("volunteers/<int:pk>/checks/<int:check_id>/verify/", training.check_verify, name="check_verify"),
+    path("volunteers/<int:pk>/card.pdf", card.volunteer_card, name="volunteer_card"),
+    # Everyone signed in.
+    path("account/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("account/tokens/<int:token_id>/revoke/", tokens.api_token_revoke_view, name="api_token_revoke"),
+]

@@ -35,3 +35,10 @@ def programme_figures(programme: Programme) -> dict:
         mentors=Count("user", filter=Q(role=Role.MENTOR, status=MembershipStatus.ACTIVE), distinct=True),
     )
     return {name: suppress_small(value) for name, value in counts.items()}
+
+
+def programme_figures_for(user: User, programme: Programme) -> dict | None:
+    """The aggregate figures for administrators, the programme's coordinators and its funders; None for others."""
+    if is_admin(user) or programme.id in programme_ids_with_role(user, Role.COORDINATOR, Role.FUNDER):
+        return programme_figures(programme)
+    return None

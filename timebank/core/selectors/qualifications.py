@@ -179,7 +179,9 @@ def volunteer_ids_needing_attention(
     volunteer_ids, *, kind: str, on: dt.date | None = None, programme: Programme | None = None
 ) -> set[int]:
     """Of the given volunteers, those with a role requirement in the state `kind`
-    ("expiring_soon", "expired", "missing", or "attention" for any of them) on `on`."""
+    ("expiring_soon", "expired", "missing", or "attention" for any of them) on `on`.
+
+    Raises ValueError for any other kind: a misspelt filter must not quietly keep everyone."""
     on = on or timezone.localdate()
     wanted = {
         "attention": {QualificationState.EXPIRING_SOON, QualificationState.EXPIRED, QualificationState.MISSING},
@@ -188,7 +190,7 @@ def volunteer_ids_needing_attention(
         "missing": {QualificationState.MISSING},
     }.get(kind)
     if not wanted:
-        return set(volunteer_ids)
+        raise ValueError(f"unknown qualification filter {kind!r}")
     memberships = Membership.objects.filter(role__in=VOLUNTEERING_ROLES, user__volunteer__id__in=volunteer_ids).exclude(
         status=MembershipStatus.LEFT
     )

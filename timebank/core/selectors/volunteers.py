@@ -38,7 +38,7 @@ class VolunteerFilters:
     status: str = ""
     skill: int | None = None
     language: str = ""
-    qualification: str = ""  # "expiring", "expired", "missing", "attention" (any of those)
+    qualification: str = ""  # "expiring_soon", "expired", "missing", "attention" (any of those)
     search: str = ""
     on: dt.date | None = None
 

@@ -4,6 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -72,6 +73,16 @@ def programme_create(
         slug = _clean_slug(slug, Programme)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    rules = {
+        "auto_approve_max_minutes": auto_approve_max_minutes,
+        "credit_expiry_months": credit_expiry_months,
+        "mentorship_default_months": mentorship_default_months,
+    }
+    for rule, value in rules.items():
+        try:
+            rules[rule] = Programme._meta.get_field(rule).clean(value, None)
+        except ValidationError as exc:
+            errors[rule] = exc.messages
     if errors:
         raise ValidationError(errors)
     programme = Programme.objects.create(
@@ -80,9 +91,7 @@ def programme_create(
         slug=slug,
         description=description.strip(),
         hourly_value=Money(amount, currency),
-        auto_approve_max_minutes=auto_approve_max_minutes,
-        credit_expiry_months=credit_expiry_months,
-        mentorship_default_months=mentorship_default_months,
+        **rules,
     )
     audit_record(
         actor=actor,
@@ -103,6 +112,11 @@ def account_create(*, actor: User, username: str, password: str, full_name: str,
         errors["username"] = [_("Choose another username; this one is taken or empty.")]
     if email and User.objects.filter(email__iexact=email.strip()).exists():
         errors["email"] = [_("Another person already uses this e-mail address.")]
+    elif email:
+        try:
+            validate_email(email.strip())
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
     parts = (full_name or "").strip().split(" ")
     user = User(
         username=(username or "").strip(),

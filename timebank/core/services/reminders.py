@@ -118,8 +118,12 @@ def _send_mails(record, threshold: int, programme) -> None:
                 None,
                 [volunteer.user.email],
             )
+    # One filter() call, so programme, role and status are conditions on the same membership.
     coordinators = User.objects.filter(
-        memberships__programme=programme, memberships__role=Role.COORDINATOR, is_active=True
+        memberships__programme=programme,
+        memberships__role=Role.COORDINATOR,
+        memberships__status__in=[s for s in MembershipStatus.values if s != MembershipStatus.LEFT],
+        is_active=True,
     ).exclude(email="")
     emails = sorted({c.email for c in coordinators})
     if emails:

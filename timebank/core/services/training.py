@@ -123,14 +123,16 @@ def _clean_evidence(evidence: UploadedFile | None) -> None:
         raise ValidationError({"evidence": [_("Upload a PDF, JPEG or PNG file.")]})
 
 
-def _require_recordable(actor: User, volunteer: VolunteerProfile, programme: Programme, *, self_allowed: bool) -> None:
+def _require_recordable(
+    actor: User, volunteer: VolunteerProfile, programme: Programme, *, self_allowed: bool, field: str = "course"
+) -> None:
     """Coordinators of the programme may record for its volunteers; a volunteer may
     record their own training (unverified) when self_allowed."""
     is_self = volunteer.user_id == actor.id
     if not (can_coordinate(actor, programme) or (self_allowed and is_self)):
         raise PermissionDenied(_("Only a coordinator of %(programme)s may do this.") % {"programme": programme})
     if programme.id not in volunteer_programme_ids(volunteer):
-        raise ValidationError({"course": [_("The volunteer does not give time to this programme.")]})
+        raise ValidationError({field: [_("The volunteer does not give time to this programme.")]})
 
 
 @transaction.atomic
@@ -213,7 +215,7 @@ def background_check_add(
     The expiry is the one on the certificate when given, else the check type's
     validity from the issue date, else none.
     """
-    _require_recordable(actor, volunteer, check_type.programme, self_allowed=False)
+    _require_recordable(actor, volunteer, check_type.programme, self_allowed=False, field="check_type")
     errors: dict[str, list[str]] = {}
     if not isinstance(issued_on, dt.date):
         errors["issued_on"] = [_("Enter a date.")]

@@ -251,8 +251,11 @@ def volunteer_register(
     volunteer = VolunteerProfile.objects.create(user=user, registered_by=actor, **cleaned)
     volunteer.membership_number = membership_number_for(volunteer.pk)
     volunteer.save(update_fields=["membership_number"])
-    if username is None:
-        user.username = volunteer.membership_number.lower()
+    # The card number doubles as the username unless an account already took that
+    # name (usernames are free text); the random placeholder then stays.
+    number_as_username = volunteer.membership_number.lower()
+    if username is None and not User.objects.filter(username__iexact=number_as_username).exists():
+        user.username = number_as_username
         user.save(update_fields=["username"])
     Membership.objects.create(
         user=user, programme=programme, role=role, status=status, status_since=timezone.localdate()
@@ -331,7 +334,8 @@ def volunteer_update(
         if getattr(volunteer, name) != value:
             changes[name] = [getattr(volunteer, name), value]
             setattr(volunteer, name, value)
-    volunteer.save()
+    if changes:
+        volunteer.save()
     if "email" in cleaned and cleaned["email"] != volunteer.user.email:
         changes["email"] = [volunteer.user.email, cleaned["email"]]
         volunteer.user.email = cleaned["email"]
@@ -421,7 +425,8 @@ def consent_withdraw(*, actor: User, consent: Consent, reason: str = "") -> Cons
         raise ValidationError({"consent": [_("This consent was already withdrawn.")]})
     consent.withdrawn_at, consent.withdrawn_by = timezone.now(), actor
     consent.save(update_fields=["withdrawn_at", "withdrawn_by"])
-    if consent.purpose == ConsentPurpose.DEMOGRAPHICS and volunteer.demographics:
+    # Erase in the database, not from the copy we were handed: it may predate the demographics.
+    if consent.purpose == ConsentPurpose.DEMOGRAPHICS:
         VolunteerProfile.objects.filter(pk=volunteer.pk).update(demographics={})
     audit_record(
         actor=actor, action="consent.withdraw", target=consent, reason=reason, changes={"purpose": consent.purpose}

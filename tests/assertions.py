@@ -1,0 +1,58 @@
+"""Assertions shared by the domain tests.
+
+`database_state()` reads every row of every table of the core app (the
+many-to-many tables included), so comparing it before and after a refusal
+catches a stray insert, update or delete anywhere, the audit log included.
+The test databases hold a few dozen rows, so reading them all is cheap.
+"""
+
+from contextlib import contextmanager
+
+from django.apps import apps
+
+from timebank.core.models import AuditEntry, User, VolunteerProfile
+
+
+def database_state() -> dict[str, list[tuple]]:
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values_list())
+        for model in apps.get_app_config("core").get_models(include_auto_created=True)
+    }
+
+
+def row_counts() -> dict[str, int]:
+    return {label: len(rows) for label, rows in database_state().items()}
+
+
+@contextmanager
+def unchanged():
+    """Use as `with unchanged(), pytest.raises(...):` so the check runs after the refusal."""
+    before = database_state()
+    yield
+    after = database_state()
+    changed = sorted(label for label in before if before[label] != after[label])
+    assert not changed, f"a refused action changed {changed}"
+
+
+def user_of(request, persona: str) -> User:
+    """The signing-in user behind a persona fixture (volunteer personas are profiles)."""
+    value = request.getfixturevalue(persona)
+    return value.user if isinstance(value, VolunteerProfile) else value
+
+
+def last_audit() -> AuditEntry:
+    return AuditEntry.objects.order_by("-id").first()
+
+
+def assert_audited(entry: AuditEntry, *, action: str, actor: User | None, target) -> None:
+    assert (entry.action, entry.actor, entry.target_type, entry.target_id) == (
+        action,
+        actor,
+        target._meta.label_lower,
+        target.pk,
+    )
+
+
+def errors_of(excinfo) -> dict[str, list[str]]:
+    """The {field: [messages]} of a ValidationError caught by pytest.raises."""
+    return excinfo.value.message_dict

@@ -1,0 +1,138 @@
+"""The pages in a real browser: headless Chromium driven by Playwright against a live server.
+
+Debian's /usr/bin/chromium is used; a browser is never downloaded. Without it the
+tests are skipped, unless TIMEBANK_REQUIRE_BROWSER=1 (as in CI), where that is a failure.
+"""
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSWORD
+from timebank.core.models import TrainingRecord, VolunteerProfile
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def _reload_live_server_middleware(live_server) -> None:
+    """pytest-django starts the live server once per session, and Django builds the
+    middleware chain with the settings of that moment: rebuild it so it sees this
+    test's settings (above all SECURE_SSL_REDIRECT off, as the server speaks HTTP)."""
+    app = live_server.thread.httpd.get_app()
+    # The static and media file handlers wrap Django's own handler, the one that runs the middleware.
+    while hasattr(app, "application"):
+        app = app.application
+    app.load_middleware()
+
+
+def _unavailable(reason: str):
+    if os.environ.get("TIMEBANK_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"TIMEBANK_REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def browser(transactional_db, live_server, settings, monkeypatch, tmp_path):
+    """A headless Chromium; the live server shares this process's settings and database."""
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright Python package is not installed")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test makes between browser steps are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # The live server speaks plain HTTP, so cookies must not be Secure-only.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.SECURE_SSL_REDIRECT = False
+    settings.MEDIA_ROOT = tmp_path / "media"
+    _reload_live_server_middleware(live_server)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def sign_in(page, base_url: str, username: str) -> None:
+    """Through the form, as a person does: the keyboard submits it."""
+    page.goto(base_url + "/")
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
+    page.wait_for_url(base_url + "/")
+
+
+def test_coordinator_registers_a_volunteer_and_records_a_training(
+    browser, live_server, coordinator, catalogue, tmp_path
+):
+    from playwright.sync_api import expect
+
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(page, live_server.url, "coordinator")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Coordinator")
+
+    page.get_by_role("link", name="Register a volunteer").click()
+    page.get_by_label("Full name").fill("Nia Davies")
+    page.get_by_label("Languages spoken").select_option(["cy", "en"])
+    page.get_by_label("Status").select_option("active")
+    page.get_by_label("Gardening").check()
+    page.get_by_label("The person agreed that we keep their volunteer record").check()
+    page.get_by_role("button", name="Register the volunteer").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nia Davies")
+    nia = VolunteerProfile.objects.get(full_name="Nia Davies")
+    expect(page.get_by_role("status")).to_contain_text(nia.membership_number)
+
+    page.get_by_role("link", name="Record a training").click()
+    evidence = tmp_path / "first-aid-certificate.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    page.get_by_label("Course").select_option(label="First aid")
+    page.get_by_label("Completed on").fill("2025-03-31")
+    page.get_by_label("Evidence (optional)", exact=True).set_input_files(evidence)
+    page.get_by_label("I have seen the evidence: mark it verified").check()
+    page.get_by_role("button", name="Record the training").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Training recorded: First aid for Nia Davies.")
+    records = page.locator("section", has=page.get_by_role("heading", name="Training records"))
+    expect(records).to_contain_text("First aid")
+    expect(records).to_contain_text("Verified")
+    record = TrainingRecord.objects.get(volunteer=nia)
+    assert record.course == catalogue["first_aid"]
+    assert record.completed_on == dt.date(2025, 3, 31) and record.expires_on == dt.date(2028, 3, 31)
+    assert record.verified_by == coordinator and record.evidence.name.endswith(".pdf")
+    assert sorted(nia.languages.values_list("code", flat=True)) == ["cy", "en"]
+
+
+def test_landing_page_fits_a_phone_without_sideways_scrolling(browser, live_server, coordinator, volunteer, catalogue):
+    from playwright.sync_api import expect
+
+    for username in ("coordinator", "volunteer"):
+        page = browser.new_context(viewport=PHONE).new_page()
+        sign_in(page, live_server.url, username)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert widths[0] <= widths[1], f"{username}'s landing page scrolls sideways: {widths}"
+        # The first Tab lands on the skip link, which takes keyboard users to the content.
+        page.keyboard.press("Tab")
+        expect(page.locator(":focus")).to_have_text("Skip to main content")
+        page.close()

@@ -1,0 +1,135 @@
+"""Reads of a volunteer's records and of programme catalogues, scoped to the acting person.
+
+A person sees the memberships, training records and background checks of a
+volunteer they may see (selectors.volunteers.volunteers_for) only where the
+programme is theirs to see: all of them for the volunteer themselves and for
+administrators, those of the programmes they coordinate for a coordinator. So a
+coordinator learns nothing about what a volunteer does in another organisation's
+programme. Consents are about the person, not a programme: whoever may see the
+volunteer sees them.
+
+Every `*_get` raises the model's DoesNotExist when the row does not exist or is
+not visible, so callers answer 404 in both cases.
+"""
+
+from django.db.models import Q, QuerySet
+
+from timebank.core.models import (
+    BackgroundCheck,
+    CheckType,
+    Consent,
+    Course,
+    Membership,
+    Programme,
+    RoleRequirement,
+    Skill,
+    TrainingRecord,
+    User,
+    VolunteerProfile,
+)
+from timebank.core.permissions import VOLUNTEERING_ROLES, coordinated_programme_ids, is_admin
+from timebank.core.selectors.programmes import programmes_for
+from timebank.core.selectors.qualifications import QualificationReport, volunteer_qualifications
+from timebank.core.selectors.volunteers import volunteers_for
+
+
+def _programme_scope(user: User, programme_field: str, owner_field: str) -> Q | None:
+    """None when the person sees every programme's rows; else the rows they may see."""
+    if is_admin(user):
+        return None
+    return Q(**{owner_field: user}) | Q(**{f"{programme_field}__in": coordinated_programme_ids(user)})
+
+
+def memberships_for(user: User) -> QuerySet[Membership]:
+    """Volunteering memberships (volunteer, mentor) the person may see on volunteer records."""
+    memberships = Membership.objects.filter(role__in=VOLUNTEERING_ROLES).select_related("programme")
+    if not user.is_authenticated:
+        return memberships.none()
+    scope = _programme_scope(user, "programme_id", "user")
+    return memberships if scope is None else memberships.filter(scope)
+
+
+def volunteer_membership(
+    user: User, volunteer: VolunteerProfile, *, programme_slug: str, role: str | None = None
+) -> Membership:
+    """The volunteer's volunteering membership in a programme, as far as the person may see it.
+
+    Without a role, the one volunteering role the volunteer holds there. Raises
+    Membership.DoesNotExist when there is none (or it is not visible), and
+    Membership.MultipleObjectsReturned when a role is needed to choose.
+    """
+    memberships = memberships_for(user).filter(user_id=volunteer.user_id, programme__slug=programme_slug)
+    if role:
+        memberships = memberships.filter(role=role)
+    return memberships.get()
+
+
+def consents_for(user: User) -> QuerySet[Consent]:
+    return Consent.objects.filter(volunteer__in=volunteers_for(user)).select_related("recorded_by", "withdrawn_by")
+
+
+def consent_get(user: User, pk: int) -> Consent:
+    return consents_for(user).select_related("volunteer").get(pk=pk)
+
+
+def training_records_for(user: User) -> QuerySet[TrainingRecord]:
+    records = TrainingRecord.objects.filter(volunteer__in=volunteers_for(user)).select_related(
+        "course__programme", "recorded_by", "verified_by"
+    )
+    scope = _programme_scope(user, "course__programme_id", "volunteer__user")
+    return records if scope is None else records.filter(scope)
+
+
+def training_record_get(user: User, pk: int) -> TrainingRecord:
+    return training_records_for(user).select_related("volunteer").get(pk=pk)
+
+
+def background_checks_for(user: User) -> QuerySet[BackgroundCheck]:
+    checks = BackgroundCheck.objects.filter(volunteer__in=volunteers_for(user)).select_related(
+        "check_type__programme", "recorded_by", "verified_by"
+    )
+    scope = _programme_scope(user, "check_type__programme_id", "volunteer__user")
+    return checks if scope is None else checks.filter(scope)
+
+
+def background_check_get(user: User, pk: int) -> BackgroundCheck:
+    return background_checks_for(user).select_related("volunteer").get(pk=pk)
+
+
+def courses_of(programme: Programme) -> QuerySet[Course]:
+    return Course.objects.filter(programme=programme).order_by("name", "id")
+
+
+def check_types_of(programme: Programme) -> QuerySet[CheckType]:
+    return CheckType.objects.filter(programme=programme).order_by("name", "id")
+
+
+def requirements_of(programme: Programme) -> QuerySet[RoleRequirement]:
+    return (
+        RoleRequirement.objects.filter(programme=programme)
+        .select_related("course", "check_type")
+        .order_by("role", "id")
+    )
+
+
+def skills_of(programme: Programme) -> QuerySet[Skill]:
+    return Skill.objects.filter(programme=programme).order_by("name", "id")
+
+
+def course_get(user: User, pk: int) -> Course:
+    """A course from the catalogue of a programme the person holds a role in."""
+    return Course.objects.select_related("programme").get(pk=pk, programme__in=programmes_for(user))
+
+
+def check_type_get(user: User, pk: int) -> CheckType:
+    """A kind of background check from a programme the person holds a role in."""
+    return CheckType.objects.select_related("programme").get(pk=pk, programme__in=programmes_for(user))
+
+
+def volunteer_qualifications_for(user: User, volunteer: VolunteerProfile, *, on=None) -> list[QualificationReport]:
+    """One report per role the volunteer holds, limited to the programmes the person may see them in."""
+    reports = volunteer_qualifications(volunteer=volunteer, on=on)
+    if is_admin(user) or volunteer.user_id == user.id:
+        return reports
+    mine = coordinated_programme_ids(user)
+    return [report for report in reports if report.programme.id in mine]

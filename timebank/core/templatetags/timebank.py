@@ -1,0 +1,24 @@
+"""Small display filters for the page templates."""
+
+from django import template
+
+from timebank.core.forms.base import language_label
+from timebank.core.models import MembershipStatus, Role
+
+register = template.Library()
+
+
+@register.filter
+def role_label(code: str) -> str:
+    """'mentor' -> 'Mentor', in the active language."""
+    return Role(code).label if code in Role.values else code
+
+
+@register.filter
+def status_label(code: str) -> str:
+    return MembershipStatus(code).label if code in MembershipStatus.values else code
+
+
+@register.filter
+def language_name(code: str) -> str:
+    return language_label(code)
