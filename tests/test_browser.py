@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import PASSWORD
 from timebank.core.models import TrainingRecord, VolunteerProfile
@@ -70,6 +71,10 @@ def browser(transactional_db, live_server, settings, monkeypatch, tmp_path):
             yield chromium
         finally:
             chromium.close()
+            # Inside sync_playwright the test runs in a greenlet whose context holds
+            # its own database connections; close them here, or PostgreSQL refuses
+            # to drop the test database at the end ("being accessed by other users").
+            connections.close_all()
 
 
 def sign_in(page, base_url: str, username: str) -> None:

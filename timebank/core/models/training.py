@@ -43,7 +43,28 @@ class CheckType(models.Model):
         return self.name
 
 
-class TrainingRecord(models.Model):
+class VerifiedRecord(models.Model):
+    """Who recorded a training record or check and which coordinator verified it.
+
+    A record counts towards qualification only once verified.
+    """
+
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class TrainingRecord(VerifiedRecord):
     """A course a volunteer completed. Counts towards qualification once verified."""
 
     volunteer = models.ForeignKey("core.VolunteerProfile", on_delete=models.CASCADE, related_name="training_records")
@@ -53,12 +74,6 @@ class TrainingRecord(models.Model):
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     evidence = models.FileField(_("evidence"), upload_to="evidence/training/%Y/%m/", blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-completed_on", "-id"]
@@ -78,12 +93,8 @@ class TrainingRecord(models.Model):
     def __str__(self):
         return f"{self.course} ({self.completed_on})"
 
-    @property
-    def is_verified(self) -> bool:
-        return self.verified_at is not None
 
-
-class BackgroundCheck(models.Model):
+class BackgroundCheck(VerifiedRecord):
     """A background check a volunteer holds. Counts towards qualification once verified."""
 
     volunteer = models.ForeignKey("core.VolunteerProfile", on_delete=models.CASCADE, related_name="background_checks")
@@ -92,12 +103,6 @@ class BackgroundCheck(models.Model):
     # The first day on which the check no longer counts; null when it never expires.
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
     reference = models.CharField(_("certificate reference"), max_length=100, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField(auto_now_add=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -116,10 +121,6 @@ class BackgroundCheck(models.Model):
 
     def __str__(self):
         return f"{self.check_type} ({self.issued_on})"
-
-    @property
-    def is_verified(self) -> bool:
-        return self.verified_at is not None
 
 
 class RoleRequirement(models.Model):

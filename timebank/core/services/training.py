@@ -190,13 +190,7 @@ def training_record_add(
 @transaction.atomic
 def training_record_verify(*, actor: User, record: TrainingRecord) -> TrainingRecord:
     """Mark a training record as checked by a coordinator. Verifying twice changes nothing."""
-    require_coordinator(actor, record.course.programme)
-    record = TrainingRecord.objects.select_for_update().get(pk=record.pk)
-    if record.verified_at is None:
-        record.verified_by, record.verified_at = actor, timezone.now()
-        record.save(update_fields=["verified_by", "verified_at"])
-        audit_record(actor=actor, action="training.verify", target=record, programme=record.course.programme)
-    return record
+    return _verify(actor=actor, record=record, programme=record.course.programme, action="training.verify")
 
 
 @transaction.atomic
@@ -253,10 +247,16 @@ def background_check_add(
 
 @transaction.atomic
 def background_check_verify(*, actor: User, check: BackgroundCheck) -> BackgroundCheck:
-    require_coordinator(actor, check.check_type.programme)
-    check = BackgroundCheck.objects.select_for_update().get(pk=check.pk)
-    if check.verified_at is None:
-        check.verified_by, check.verified_at = actor, timezone.now()
-        check.save(update_fields=["verified_by", "verified_at"])
-        audit_record(actor=actor, action="check.verify", target=check, programme=check.check_type.programme)
-    return check
+    """Mark a background check as seen by a coordinator. Verifying twice changes nothing."""
+    return _verify(actor=actor, record=check, programme=check.check_type.programme, action="check.verify")
+
+
+def _verify(*, actor: User, record: TrainingRecord | BackgroundCheck, programme: Programme, action: str):
+    require_coordinator(actor, programme)
+    # Re-read under a lock so two coordinators verifying at once write one audit entry.
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    if record.verified_at is None:
+        record.verified_by, record.verified_at = actor, timezone.now()
+        record.save(update_fields=["verified_by", "verified_at"])
+        audit_record(actor=actor, action=action, target=record, programme=programme)
+    return record
