@@ -138,8 +138,8 @@ LOGINS = [
     ("coordinator", "coordinator of Tenants' time credits (Taff Housing, Cardiff)"),
     ("mentoring-coordinator", "coordinator of Family mentors (Augsburg)"),
     ("volunteer", "tenant volunteer (Tenants' time credits)"),
-    ("mentor", "volunteer mentor (Family mentors), DBS expiring soon"),
-    ("partner", "partner venue staff (Chapter Arts Centre)"),
+    ("mentor", "volunteer mentor (Family mentors), background check expiring soon"),
+    ("partner", "staff of a partner venue (offers arrive with the ledger)"),
     ("funder", "funder of both programmes: aggregate figures only"),
 ]
 
