@@ -1,0 +1,39 @@
+"""What the ledger refuses. Each refusal leaves the ledger exactly as it was."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+
+class InsufficientCredits(ValidationError):
+    def __init__(self, *, account, needed: int, available: int, field: str = "amount"):
+        self.account, self.needed, self.available = account, needed, available
+        super().__init__(
+            {
+                field: [
+                    _("Not enough credits: %(needed)s needed, %(available)s available.")
+                    % {"needed": format_minutes(needed), "available": format_minutes(available)}
+                ]
+            }
+        )
+
+
+class AlreadyReversed(ValidationError):
+    def __init__(self):
+        super().__init__({"transaction": [_("This transaction has already been reversed.")]})
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before for a different request."""
+
+    def __init__(self, key: str):
+        self.key = key
+        super().__init__(_("This idempotency key was already used for a different request."))
+
+
+def format_minutes(minutes: int) -> str:
+    """'2 credits', '1.5 credits', '0.25 credits': credits with at most two decimals."""
+    credits = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+    text = f"{credits:f}".rstrip("0").rstrip(".")
+    return _("%(n)s credit") % {"n": text} if text == "1" else _("%(n)s credits") % {"n": text}
