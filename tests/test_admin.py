@@ -38,6 +38,7 @@ def test_changing_a_programme_in_the_admin_is_audited(admin, programme, client_f
             "hourly_value_0": "14.00",
             "hourly_value_1": "GBP",
             "auto_approve_max_minutes": "0",
+            "credit_expiry_policy": "never",
             "credit_expiry_months": "",
             "mentorship_default_months": "6",
         },

@@ -1,5 +1,24 @@
 from timebank.core.models.audit import AuditEntry
-from timebank.core.models.programmes import Membership, MembershipStatus, Organisation, Programme, Role
+from timebank.core.models.earning import Activity, ActivitySession, ClaimSource, ClaimStatus, CreditRule, HoursClaim
+from timebank.core.models.partners import (
+    CreditExpiryWarning,
+    Gift,
+    Offer,
+    PartnerCategory,
+    PartnerStaff,
+    PartnerVenue,
+    Redemption,
+    Voucher,
+    VoucherStatus,
+)
+from timebank.core.models.programmes import (
+    CreditExpiryPolicy,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Programme,
+    Role,
+)
 from timebank.core.models.training import (
     BackgroundCheck,
     CheckType,
@@ -19,19 +38,33 @@ from timebank.core.models.volunteers import (
 )
 
 __all__ = [
+    "Activity",
+    "ActivitySession",
     "ApiToken",
     "AuditEntry",
     "AvailabilitySlot",
     "BackgroundCheck",
     "CheckType",
+    "ClaimSource",
+    "ClaimStatus",
     "Consent",
     "ConsentPurpose",
     "Course",
+    "CreditExpiryPolicy",
+    "CreditExpiryWarning",
+    "CreditRule",
     "ExpiryReminder",
+    "Gift",
+    "HoursClaim",
     "Membership",
     "MembershipStatus",
+    "Offer",
     "Organisation",
+    "PartnerCategory",
+    "PartnerStaff",
+    "PartnerVenue",
     "Programme",
+    "Redemption",
     "Role",
     "RoleRequirement",
     "Skill",
@@ -39,4 +72,6 @@ __all__ = [
     "User",
     "VolunteerLanguage",
     "VolunteerProfile",
+    "Voucher",
+    "VoucherStatus",
 ]

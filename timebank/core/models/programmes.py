@@ -18,6 +18,12 @@ class Organisation(models.Model):
         return self.name
 
 
+class CreditExpiryPolicy(models.TextChoices):
+    NEVER = "never", _("Never")
+    AFTER_EARNED = "after_earned", _("N months after they were earned")
+    AFTER_INACTIVITY = "after_inactivity", _("After N months without activity")
+
+
 class Programme(models.Model):
     """A co-delivery scheme: a tenants' time-credit scheme, a family mentoring programme."""
 
@@ -35,6 +41,9 @@ class Programme(models.Model):
     )
     # Defaults that later steps use (approval, credit expiry, mentorship length).
     auto_approve_max_minutes = models.PositiveIntegerField(_("approve claims automatically up to (minutes)"), default=0)
+    credit_expiry_policy = models.CharField(
+        _("credits expire"), max_length=16, choices=CreditExpiryPolicy.choices, default=CreditExpiryPolicy.NEVER
+    )
     credit_expiry_months = models.PositiveSmallIntegerField(_("credits expire after (months)"), null=True, blank=True)
     mentorship_default_months = models.PositiveSmallIntegerField(_("default mentorship length (months)"), default=6)
     created_at = models.DateTimeField(auto_now_add=True)
