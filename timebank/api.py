@@ -24,6 +24,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
+from ledger.errors import IdempotencyConflict
 from timebank.core.services.tokens import api_token_authenticate
 from timebank.problems import PROBLEM_CONTENT_TYPE, problem
 
@@ -202,6 +203,15 @@ def _does_not_exist(request, exc):
 @api.exception_handler(Http404)
 def _http_404(request, exc):
     return problem(404, _("Not found, or not yours to see."))
+
+
+@api.exception_handler(IdempotencyConflict)
+def _idempotency_conflict(request, exc: IdempotencyConflict):
+    return problem(
+        409,
+        _("This Idempotency-Key was already used for a different request; send a new key for a new request."),
+        [{"field": "Idempotency-Key", "message": str(exc)}],
+    )
 
 
 @api.exception_handler(IntegrityError)
