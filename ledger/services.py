@@ -170,6 +170,11 @@ def transaction_reverse(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why the transaction is reversed.")]})
+    request = {"reverse": original.pk, "reason": reason}
+    # A retry of this very reversal returns it, before "already reversed" could refuse it.
+    replayed = _replay(idempotency_key, request_hash(request))
+    if replayed is not None:
+        return replayed
     if original.kind == TransactionKind.REVERSE:
         raise ValidationError({"transaction": [_("A reversal cannot itself be reversed; post a new transaction.")]})
     if Transaction.objects.filter(reverses=original).exists():
@@ -182,7 +187,7 @@ def transaction_reverse(
         idempotency_key=idempotency_key,
         created_by=created_by,
         memo=memo or _("Reversal of #%(id)s") % {"id": original.pk},
-        request={"reverse": original.pk, "reason": reason},
+        request=request,
         reverses=original,
         reason=reason,
         field="transaction",

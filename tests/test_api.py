@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from tests.api_support import API, assert_problem, call, volunteer_records
+from tests.coverage import covered_elsewhere
 from timebank.core.dates import add_months
 from timebank.core.models import (
     AuditEntry,
@@ -701,7 +702,8 @@ def test_openapi_document_lists_every_operation_with_its_error_responses(db):
     document = response.json()
     assert document["info"]["title"] == "Timebank API"
     operations = {(method, path) for path, item in document["paths"].items() for method in item}
-    assert operations == EXPECTED_OPERATIONS
+    # Step 1's operations exactly; later routers' operations are listed by their own tests (tests/coverage.py).
+    assert operations - covered_elsewhere("COVERED_API_OPERATIONS") == EXPECTED_OPERATIONS
     for path, item in document["paths"].items():
         for method, operation in item.items():
             assert "401" in operation["responses"], (method, path)

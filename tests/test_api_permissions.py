@@ -17,6 +17,7 @@ from django.test import Client
 
 from tests.api_support import assert_problem, call, volunteer_records
 from tests.assertions import database_state, user_of
+from tests.coverage import covered_elsewhere
 from timebank.core.models import AuditEntry
 
 PERSONAS = [
@@ -187,7 +188,9 @@ def test_the_matrix_covers_every_operation_of_the_api(db):
     document = Client().get("/api/v1/openapi.json").json()
     in_document = {(method, path) for path, item in document["paths"].items() for method in item}
 
-    assert {(method, "/api/v1" + path) for method, path, _, _ in OPERATIONS.values()} == in_document
+    here = {(method, "/api/v1" + path) for method, path, _, _ in OPERATIONS.values()}
+    missing = in_document - here - covered_elsewhere("COVERED_API_OPERATIONS")
+    assert not missing, f"no permission matrix covers {sorted(missing)}: add rows, or see tests/coverage.py"
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -47,7 +47,6 @@ from timebank.core.schemas import (
     VolunteerUpdateIn,
 )
 from timebank.core.selectors.programmes import programme_get, programmes_for
-from timebank.core.selectors.qualifications import role_qualification
 from timebank.core.selectors.records import (
     background_check_get,
     background_checks_for,
@@ -60,10 +59,12 @@ from timebank.core.selectors.records import (
     memberships_for,
     requirements_of,
     skills_of,
+    skills_shown,
     training_record_get,
     training_records_for,
     volunteer_membership,
     volunteer_qualifications_for,
+    volunteer_role_qualification_for,
 )
 from timebank.core.selectors.roles import roles_of
 from timebank.core.selectors.volunteers import VolunteerFilters, volunteer_get, volunteer_list, volunteers_for
@@ -105,6 +106,7 @@ def _volunteer_summary_records(user):
 
 def _volunteer_for_output(user, volunteer: VolunteerProfile) -> VolunteerProfile:
     prefetch_related_objects([volunteer], *_volunteer_summary_records(user), "skills", "availability")
+    volunteer.visible_skills = skills_shown(user, volunteer)
     return volunteer
 
 
@@ -332,15 +334,21 @@ def consent_list(request, volunteer_id: int):
 
 @router.post(
     "/volunteers/{int:volunteer_id}/consents",
-    response={201: ConsentOut, **WRITE_ERRORS},
+    response={200: ConsentOut, 201: ConsentOut, **WRITE_ERRORS},
     tags=["consents"],
     summary="Record a consent",
 )
 def consent_add(request, volunteer_id: int, payload: ConsentIn):
-    """Record a consent (the volunteer, or their coordinator). A consent that already stands is returned unchanged."""
+    """Record a consent (the volunteer, or their coordinator): 201. A consent that already stands
+    is returned unchanged: 200."""
     volunteer = volunteer_get(request.auth, volunteer_id)
+    standing = set(
+        consents_for(request.auth)
+        .filter(volunteer=volunteer, purpose=payload.purpose, withdrawn_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
     consent = consent_give(actor=request.auth, volunteer=volunteer, purpose=payload.purpose, note=payload.note)
-    return Status(201, consents_for(request.auth).get(pk=consent.pk))
+    return Status(200 if consent.pk in standing else 201, consents_for(request.auth).get(pk=consent.pk))
 
 
 @router.post(
@@ -472,7 +480,8 @@ def check_verify(request, check_id: int):
 def qualification_detail(request, volunteer_id: int, query: Query[QualificationQuery]):
     """Is the volunteer qualified on a date (today by default)? With `programme` and `role`: for that role;
     without them: one report per role the volunteer holds, in the programmes the caller may see.
-    Each requirement is valid, expiring_soon (within 30 days), expired or missing."""
+    Each requirement is valid, expiring_soon (within 30 days), expired or missing. A programme the caller
+    does not coordinate answers 404 (unless the caller is the volunteer)."""
     user = request.auth
     volunteer = volunteer_get(user, volunteer_id)
     if bool(query.programme) != bool(query.role):
@@ -480,7 +489,9 @@ def qualification_detail(request, volunteer_id: int, query: Query[QualificationQ
         raise _bad_reference(field, _("Give both programme and role, or neither."))
     if query.programme:
         programme = _programme_in_input(user, query.programme)
-        reports = [role_qualification(volunteer=volunteer, programme=programme, role=query.role, on=query.on)]
+        reports = [
+            volunteer_role_qualification_for(user, volunteer, programme=programme, role=query.role, on=query.on)
+        ]
     else:
         reports = volunteer_qualifications_for(user, volunteer, on=query.on)
     on = reports[0].on if reports else (query.on or timezone.localdate())
@@ -490,3 +501,7 @@ def qualification_detail(request, volunteer_id: int, query: Query[QualificationQ
         "qualified": all(report.qualified for report in reports),
         "reports": reports,
     }
+
+
+# Step 2 routers: credits (balances, statements, ledger, reversals).
+router.add_router("", "timebank.core.api_credits.router")

@@ -52,3 +52,17 @@ urlpatterns = [
     path("account/tokens/", tokens.api_tokens, name="api_tokens"),
     path("account/tokens/<int:token_id>/revoke/", tokens.api_token_revoke_view, name="api_token_revoke"),
 ]
+
+# Credits: balances, statements, the programme ledger and reversals.
+from timebank.core.views import credits as credit_views  # noqa: E402
+
+urlpatterns += [
+    path("me/credits/", credit_views.my_credits, name="my_credits"),
+    path("volunteers/<int:pk>/credits/<slug:slug>/", credit_views.statement_page, name="statement"),
+    path("programmes/<slug:slug>/ledger/", credit_views.programme_ledger_page, name="programme_ledger"),
+    path(
+        "programmes/<slug:slug>/ledger/<int:transaction_id>/reverse/",
+        credit_views.transaction_reverse_page,
+        name="transaction_reverse",
+    ),
+]

@@ -22,3 +22,19 @@ def status_label(code: str) -> str:
 @register.filter
 def language_name(code: str) -> str:
     return language_label(code)
+
+
+@register.filter
+def credits(minutes) -> str:
+    """Minutes of credit as people read them: '1.5 credits'."""
+    from ledger.errors import format_minutes
+
+    return format_minutes(int(minutes or 0))
+
+
+@register.filter
+def signed_credits(minutes) -> str:
+    from ledger.errors import format_minutes
+
+    minutes = int(minutes or 0)
+    return ("+" if minutes > 0 else "−" if minutes < 0 else "") + format_minutes(abs(minutes))
