@@ -4,7 +4,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from ledger.models import NON_NEGATIVE_KINDS, Account, AccountKind, Posting, Transaction, TransactionKind
 
@@ -26,6 +27,46 @@ def balance_of(*, kind: str, scope_id: int, holder_id: int | None = None) -> int
 def balances_of(*, kind: str, scope_id: int, holder_ids) -> dict[int, int]:
     rows = Account.objects.filter(kind=kind, scope_id=scope_id, holder_id__in=holder_ids)
     return dict(rows.values_list("holder_id", "balance"))
+
+
+@dataclass(frozen=True)
+class PostingTotals:
+    account: Account
+    credits_in: int
+    credits_out: int
+    last_occurred_on: dt.date | None
+    last_recorded_at: dt.datetime | None
+
+
+def posting_totals(
+    *, kind: str, scope_id: int, until: dt.date | None = None, holding_only: bool = False
+) -> dict[int, PostingTotals]:
+    """Per account of `kind` in the scope (only those with a positive balance when
+    `holding_only`), keyed by account id: the minutes its positive postings added
+    (`credits_in`), the minutes its negative postings took (`credits_out`, as a
+    positive number), and when credits last moved on it (the latest date a
+    transaction occurred on, and the latest time one was recorded), counting only
+    transactions that occurred on or before `until` when given. One query."""
+    moved = Q() if until is None else Q(postings__transaction__occurred_on__lte=until)
+    accounts = Account.objects.filter(kind=kind, scope_id=scope_id)
+    if holding_only:
+        accounts = accounts.filter(balance__gt=0)
+    accounts = accounts.annotate(
+        credits_in=Coalesce(Sum("postings__amount", filter=moved & Q(postings__amount__gt=0)), 0),
+        credits_out=Coalesce(-Sum("postings__amount", filter=moved & Q(postings__amount__lt=0)), 0),
+        last_occurred_on=Max("postings__transaction__occurred_on", filter=moved),
+        last_recorded_at=Max("postings__transaction__created_at", filter=moved),
+    ).order_by("pk")
+    return {
+        a.pk: PostingTotals(
+            account=a,
+            credits_in=a.credits_in,
+            credits_out=a.credits_out,
+            last_occurred_on=a.last_occurred_on,
+            last_recorded_at=a.last_recorded_at,
+        )
+        for a in accounts
+    }
 
 
 @dataclass

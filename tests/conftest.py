@@ -193,3 +193,52 @@ def _static_files_without_collectstatic(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def shared_volunteer(admin, coordinator, programme, other_programme_coordinator, other_programme, catalogue):
+    """Sam, a tenant without e-mail who cannot sign in, volunteering in both programmes:
+    active in `programme`, with its Gardening skill and the induction and first aid it
+    requires, both verified and current; paused in `other_programme` (the reason is in
+    its audit log), with its Translation skill and a verified Safeguarding course that
+    expired a year ago (the programme requires it). Returns the VolunteerProfile."""
+    from timebank.core.services.programmes import membership_grant, skill_create
+    from timebank.core.services.training import training_record_add
+    from timebank.core.services.volunteers import membership_status_change, volunteer_update
+
+    sam = volunteer_register(
+        actor=coordinator,
+        programme=programme,
+        full_name="Sam Shared",
+        status=MembershipStatus.ACTIVE,
+        consent_to_record=True,
+        skills=[catalogue["gardening"].id],
+    )
+    a_month_ago = timezone.localdate() - dt.timedelta(days=30)
+    for course in (catalogue["induction"], catalogue["first_aid"]):
+        training_record_add(actor=coordinator, volunteer=sam, course=course, completed_on=a_month_ago, verify=True)
+    membership = membership_grant(
+        actor=other_programme_coordinator, user=sam.user, programme=other_programme, role=Role.VOLUNTEER
+    )
+    membership_status_change(
+        actor=other_programme_coordinator,
+        membership=membership,
+        status=MembershipStatus.PAUSED,
+        reason="Family crisis at home",
+    )
+    safeguarding = course_create(
+        actor=other_programme_coordinator, programme=other_programme, name="Safeguarding", validity_months=12
+    )
+    role_requirement_add(
+        actor=other_programme_coordinator, programme=other_programme, role=Role.VOLUNTEER, course=safeguarding
+    )
+    translation = skill_create(actor=other_programme_coordinator, programme=other_programme, name="Translation")
+    volunteer_update(actor=other_programme_coordinator, volunteer=sam, skills=[translation.id])
+    training_record_add(
+        actor=other_programme_coordinator,
+        volunteer=sam,
+        course=safeguarding,
+        completed_on=timezone.localdate() - dt.timedelta(days=2 * 366),
+        verify=True,
+    )
+    return sam

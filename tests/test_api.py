@@ -400,6 +400,7 @@ def test_consents_give_list_and_withdraw(client_for, volunteer):
     assert given.status_code == 201
     assert given.json()["standing"] is True
     assert given.json()["recorded_by"] == "Vera Volunteer"
+    assert again.status_code == 200, "the consent already stood: nothing was created"
     assert again.json()["id"] == given.json()["id"]
     assert listed["count"] == 2
     assert {c["purpose"] for c in listed["items"]} == {"data_processing", "photos"}

@@ -14,6 +14,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models.signals import pre_save
 from django.test import Client
 
 from tests.assertions import unchanged
@@ -27,6 +28,7 @@ from timebank.core.models import (
     Course,
     MembershipStatus,
     TrainingRecord,
+    User,
     VolunteerProfile,
 )
 from timebank.core.services.tokens import api_token_authenticate
@@ -135,10 +137,11 @@ def test_coordinator_landing_lists_programmes_with_counts_and_volunteers_needing
     assert other_volunteer.full_name not in page  # another organisation's volunteer
 
 
-def test_partner_landing_says_offers_come_with_the_ledger_and_shows_no_personal_data(client_for, partner, volunteer):
-    page = text(client_for(partner).get("/"))
+def test_partner_landing_leads_to_the_till_and_shows_no_personal_data(client_for, partner, volunteer):
+    response = client_for(partner).get("/")
+    page = text(response)
     assert "Partner venue" in page
-    assert "arrive with the ledger" in page
+    assert 'href="/partner/"' in response.content.decode()
     assert volunteer.full_name not in page and volunteer.membership_number not in page
 
 
@@ -550,6 +553,29 @@ def test_register_bad_input_writes_nothing(client_for, coordinator, volunteer, o
     assert response.status_code == 200
     assert message in field_error(response, field_id)
     assert message in error_summary(response)
+
+
+def test_register_shows_the_field_error_when_the_e_mail_was_taken_meanwhile(client_for, coordinator, programme):
+    """Another registration of the same address commits after the form's check and
+    before this one's insert: the database refuses it, the page says why."""
+    taken = []
+
+    def register_the_address_first(sender, instance, **kwargs):
+        if instance.email == "sam@example.org" and not taken:
+            taken.append("sam@example.org")
+            User.objects.create(username="registered-meanwhile", email="sam@example.org")
+
+    data = {"full_name": "Sam Shared", "email": "sam@example.org", "role": "volunteer", "status": "applicant"}
+    client = client_for(coordinator)
+    pre_save.connect(register_the_address_first, sender=User)
+    try:
+        with unchanged():
+            response = client.post("/programmes/tenants/volunteers/register/", {**data, "consent_to_record": "on"})
+    finally:
+        pre_save.disconnect(register_the_address_first, sender=User)
+    assert taken, "the other registration happened"
+    assert response.status_code == 200
+    assert "Another person already uses this e-mail address." in field_error(response, "id_email")
 
 
 def test_coordinator_edits_a_profile_on_the_persons_behalf_with_a_reason(client_for, coordinator, volunteer):

@@ -5,11 +5,13 @@ expires on 15 March 2026; 13 February 2026 is 30 days before, 8 March 7 days.
 """
 
 import datetime as dt
+import smtplib
 import uuid
 
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -260,3 +262,67 @@ def test_a_real_worker_sends_reminders_through_the_broker(transactional_db, firs
     assert reminders() == [(first_aid.pk, 30)]
     assert reminder_audits() == 1
     assert sorted(m.to[0] for m in mail.outbox) == ["coordinator@example.org", "vera@example.org"]
+
+
+class FailingOnceBackend(locmem.EmailBackend):
+    """The outbox of the tests, behind a mail server that drops the first message it is given."""
+
+    failures_left = 0
+
+    def send_messages(self, messages):
+        if FailingOnceBackend.failures_left:
+            FailingOnceBackend.failures_left -= 1
+            raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def mail_fails_once(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.FailingOnceBackend"
+    FailingOnceBackend.failures_left = 1
+    yield
+    FailingOnceBackend.failures_left = 0
+
+
+def unsent():
+    return sorted(r.training_record_id or r.background_check_id for r in ExpiryReminder.objects.filter(sent_at=None))
+
+
+def test_a_reminder_whose_mail_failed_goes_out_with_the_next_run(
+    run, mail_fails_once, caplog, first_aid, coordinator, mentor, catalogue
+):
+    dbs = background_check_add(
+        actor=coordinator,
+        volunteer=mentor,
+        check_type=catalogue["dbs"],
+        issued_on=D(2024, 1, 10),
+        expires_on=D(2026, 3, 1),
+        verify=True,
+    )
+
+    assert run(THIRTY_DAYS_BEFORE) == 2, "both warnings are written"
+    assert [m.to for m in mail.outbox] == [["mehmet@example.org"], ["coordinator@example.org"]], (
+        "Vera's mail failed; the run went on to Mehmet's"
+    )
+    assert unsent() == [first_aid.pk]
+    assert "Could not send reminder" in caplog.text
+
+    assert run(THIRTY_DAYS_BEFORE + dt.timedelta(days=1)) == 0, "no new warning to write"
+    assert [m.to for m in mail.outbox[2:]] == [["vera@example.org"], ["coordinator@example.org"]]
+    assert unsent() == []
+
+    assert run(THIRTY_DAYS_BEFORE + dt.timedelta(days=2)) == 0
+    assert len(mail.outbox) == 4
+    assert reminders() == sorted([(first_aid.pk, 30), (dbs.pk, 30)])
+    assert reminder_audits() == 2
+
+
+def test_a_failed_reminder_that_no_longer_applies_is_not_sent(run, mail_fails_once, first_aid):
+    assert run(THIRTY_DAYS_BEFORE) == 1
+    assert (mail.outbox, unsent()) == ([], [first_aid.pk])
+
+    assert run(SEVEN_DAYS_BEFORE) == 1
+    assert [m.subject for m in mail.outbox] == [
+        "Your First aid expires on 2026-03-15",
+        "Vera Volunteer: First aid expires on 2026-03-15",
+    ], "the seven-day warning only; the thirty-day one is stale"

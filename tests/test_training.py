@@ -97,6 +97,7 @@ def test_only_coordinators_extend_the_catalogue(request, persona, programme, cat
         pytest.param({"validity_months": 0}, "validity_months", id="zero months"),
         pytest.param({"validity_months": 241}, "validity_months", id="over 20 years"),
         pytest.param({"validity_months": "12"}, "validity_months", id="months not a number"),
+        pytest.param({"validity_months": True}, "validity_months", id="months given as true"),
     ],
 )
 def test_bad_catalogue_entry_names_the_field(coordinator, programme, create, bad, field):

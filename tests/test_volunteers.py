@@ -5,10 +5,12 @@ log included, differs after the refused call.
 """
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
@@ -281,7 +283,11 @@ def test_a_volunteer_updates_their_own_profile(volunteer):
     assert entry.changes["languages"] == [["cy", "en"], ["cy", "en", "fr"]]
 
 
-def test_a_coordinator_updates_email_name_skills_and_availability(coordinator, volunteer, catalogue):
+def test_a_coordinator_updates_email_name_skills_and_availability(coordinator, programme, catalogue):
+    # A person who cannot sign in yet: their coordinator may still set their e-mail.
+    volunteer = volunteer_register(
+        actor=coordinator, programme=programme, full_name="Vera Volunteer", consent_to_record=True
+    )
     volunteer_update(
         actor=coordinator,
         volunteer=volunteer,
@@ -333,6 +339,14 @@ def test_others_may_not_update_a_volunteer(request, persona, volunteer):
         pytest.param({"travel_km": 501}, "travel_km", id="travel too far"),
         pytest.param({"emergency_contact_phone": "ring Bob"}, "emergency_contact_phone", id="bad emergency phone"),
         pytest.param({"interests": "gardening"}, "interests", id="interests not a list"),
+        pytest.param({"skill_tags": [f"skill {n}" for n in range(31)]}, "skill_tags", id="31 other skills"),
+        pytest.param({"interests": [f"interest {n}" for n in range(31)]}, "interests", id="31 interests"),
+        pytest.param({"languages": ["en"] * 21}, "languages", id="21 languages"),
+        pytest.param(
+            {"availability": [(day, f"{hour:02d}:00", f"{hour:02d}:30") for day in range(7) for hour in range(8, 13)]},
+            "availability",
+            id="35 availability slots",
+        ),
     ],
 )
 def test_bad_profile_update_names_the_field_and_changes_nothing(volunteer, mentor, bad, field):
@@ -485,3 +499,45 @@ def test_withdrawing_the_demographics_consent_erases_the_demographics(coordinato
     assert VolunteerProfile.objects.get(pk=volunteer.pk).demographics == {}
     with unchanged(), pytest.raises(ValidationError):
         volunteer_demographics_set(actor=volunteer.user, volunteer=volunteer, demographics={"age_band": "65+"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demographics_set_while_the_consent_is_withdrawn_do_not_outlive_it(coordinator, volunteer):
+    """The withdrawal has erased the demographics but not committed when a coordinator
+    sets them: the setter waits for the withdrawal, then finds no consent."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite runs one writing transaction at a time: the two cannot interleave")
+    consent = consent_give(actor=volunteer.user, volunteer=volunteer, purpose=ConsentPurpose.DEMOGRAPHICS)
+    withdrawn, setting = threading.Event(), threading.Event()
+    outcome = []
+
+    def withdraw():
+        try:
+            with transaction.atomic():
+                consent_withdraw(actor=volunteer.user, consent=consent)
+                withdrawn.set()
+                setting.wait(10)
+                time.sleep(0.5)  # the setter is now waiting on the profile row
+        finally:
+            connections.close_all()
+
+    def set_demographics():
+        try:
+            withdrawn.wait(10)
+            setting.set()
+            profile = VolunteerProfile.objects.get(pk=volunteer.pk)
+            volunteer_demographics_set(actor=coordinator, volunteer=profile, demographics={"age_band": "65+"})
+            outcome.append("set")
+        except ValidationError as exc:
+            outcome.append(sorted(exc.message_dict))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=withdraw), threading.Thread(target=set_demographics)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert outcome == [["demographics"]]
+    assert VolunteerProfile.objects.get(pk=volunteer.pk).demographics == {}

@@ -107,6 +107,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "timebank.core.tasks.send_qualification_reminders",
         "schedule": 60 * 60 * 6,
     },
+    # Keyed by day, so running four times a day only catches up after an outage.
+    "credit-expiry": {
+        "task": "timebank.core.tasks_ledger.expire_credits",
+        "schedule": 60 * 60 * 6,
+    },
 }
 
 # --- Passwords and sessions ---------------------------------------------------
@@ -188,3 +193,6 @@ LOGGING = {
     # WeasyPrint and fontTools report every step of every PDF at INFO.
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
+
+# Vouchers past their expiry give their credits back; hourly, and safe to run twice.
+CELERY_BEAT_SCHEDULE["expire-vouchers"] = {"task": "timebank.core.tasks_spending.expire_vouchers", "schedule": 60 * 60}

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,7 +11,5 @@ urlpatterns = [
     path("", include("timebank.core.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (training evidence) are never served from MEDIA_URL, not even with
+# DEBUG on as in the demo: only views that check who is asking hand them out.

@@ -489,9 +489,7 @@ def qualification_detail(request, volunteer_id: int, query: Query[QualificationQ
         raise _bad_reference(field, _("Give both programme and role, or neither."))
     if query.programme:
         programme = _programme_in_input(user, query.programme)
-        reports = [
-            volunteer_role_qualification_for(user, volunteer, programme=programme, role=query.role, on=query.on)
-        ]
+        reports = [volunteer_role_qualification_for(user, volunteer, programme=programme, role=query.role, on=query.on)]
     else:
         reports = volunteer_qualifications_for(user, volunteer, on=query.on)
     on = reports[0].on if reports else (query.on or timezone.localdate())
@@ -505,3 +503,5 @@ def qualification_detail(request, volunteer_id: int, query: Query[QualificationQ
 
 # Step 2 routers: credits (balances, statements, ledger, reversals).
 router.add_router("", "timebank.core.api_credits.router")
+router.add_router("", "timebank.core.api_earning.router")
+router.add_router("", "timebank.core.api_spending.router")

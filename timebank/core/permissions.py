@@ -8,7 +8,7 @@ not confirm it exists); a person who may see it but not change it gets a 403.
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from timebank.core.models import Membership, MembershipStatus, Programme, Role, User, VolunteerProfile
+from timebank.core.models import Membership, MembershipStatus, PartnerStaff, Programme, Role, User, VolunteerProfile
 
 VOLUNTEERING_ROLES = (Role.VOLUNTEER, Role.MENTOR)
 
@@ -49,6 +49,24 @@ def can_manage_volunteer(user: User, volunteer: VolunteerProfile) -> bool:
     return bool(coordinated_programme_ids(user) & volunteer_programme_ids(volunteer))
 
 
+def can_set_email(user: User, volunteer: VolunteerProfile) -> bool:
+    """Whether the person may set or change the volunteer's e-mail address.
+
+    Password-reset mail goes to whatever address the account holds, so whoever
+    sets it can take the account over. The person themselves always may; a
+    coordinator of theirs only while the account cannot sign in, holds no role
+    but volunteer or mentor anywhere, and is not staff.
+    """
+    if volunteer.user_id == user.id:
+        return True
+    if not can_manage_volunteer(user, volunteer):
+        return False
+    person = User.objects.get(pk=volunteer.user_id)
+    if person.has_usable_password() or person.is_staff or person.is_superuser:
+        return False
+    return not Membership.objects.filter(user_id=person.pk).exclude(role__in=VOLUNTEERING_ROLES).exists()
+
+
 def can_view_volunteer(user: User, volunteer: VolunteerProfile) -> bool:
     return user.is_authenticated and (volunteer.user_id == user.id or can_manage_volunteer(user, volunteer))
 
@@ -61,3 +79,22 @@ def require_coordinator(user: User, programme: Programme) -> None:
 def require_manage_volunteer(user: User, volunteer: VolunteerProfile) -> None:
     if not can_manage_volunteer(user, volunteer):
         raise PermissionDenied(_("Only a coordinator of this volunteer's programme may do this."))
+
+
+def staffed_venue_ids(user: User) -> set[int]:
+    """Partner venues the person works at: a PartnerStaff link and a partner role, not left, in
+    the venue's programme (taking the role away ends their access to the till)."""
+    programme_ids = programme_ids_with_role(user, Role.PARTNER)
+    if not programme_ids:
+        return set()
+    links = PartnerStaff.objects.filter(user=user, venue__programme_id__in=programme_ids)
+    return set(links.values_list("venue_id", flat=True))
+
+
+def is_partner_staff(user: User, venue) -> bool:
+    return venue.pk in staffed_venue_ids(user)
+
+
+def require_partner_staff(user: User, venue) -> None:
+    if not is_partner_staff(user, venue):
+        raise PermissionDenied(_("Only the staff of %(venue)s may do this.") % {"venue": venue})

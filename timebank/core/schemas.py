@@ -215,7 +215,9 @@ class VolunteerOut(VolunteerSummaryOut):
 
     @staticmethod
     def resolve_skills(obj) -> list:
-        return list(obj.skills.all())
+        # Set by the operation from selectors.records.skills_shown: another programme's
+        # skills are not the caller's business. Without it, show none rather than all.
+        return getattr(obj, "visible_skills", [])
 
     @staticmethod
     def resolve_availability(obj) -> list:

@@ -66,3 +66,44 @@ urlpatterns += [
         name="transaction_reverse",
     ),
 ]
+
+# Earning: logging hours, claims, the approval queue, attendance, activities and sessions.
+from timebank.core.views import claims as claim_views  # noqa: E402
+
+urlpatterns += [
+    path("me/hours/", claim_views.log_hours, name="log_hours"),
+    path("me/claims/", claim_views.my_claims_page, name="my_claims"),
+    path("hours/", claim_views.claims_overview, name="claims_overview"),
+    path("programmes/<slug:slug>/claims/", claim_views.claim_queue, name="claim_queue"),
+    path("programmes/<slug:slug>/claims/<int:claim_id>/reject/", claim_views.claim_reject_page, name="claim_reject"),
+    path("programmes/<slug:slug>/attendance/", claim_views.attendance_register, name="attendance_register"),
+    path("programmes/<slug:slug>/activities/", claim_views.programme_activities, name="programme_activities"),
+    path("programmes/<slug:slug>/sessions/", claim_views.programme_sessions, name="programme_sessions"),
+]
+
+# Spending: offers, vouchers, gifts (volunteers); the till (partner staff); venues, offers, the fund (coordinators).
+from timebank.core.views import partners as partner_views  # noqa: E402
+from timebank.core.views import spending as spending_views  # noqa: E402
+
+urlpatterns += [
+    path("me/offers/", spending_views.my_offers, name="my_offers"),
+    path("me/offers/<int:offer_id>/voucher/", spending_views.my_voucher_take, name="my_voucher_take"),
+    path("me/vouchers/", spending_views.my_vouchers_page, name="my_vouchers"),
+    path("me/vouchers/<int:voucher_id>/", spending_views.my_voucher, name="my_voucher"),
+    path("me/vouchers/<int:voucher_id>/cancel/", spending_views.my_voucher_cancel, name="my_voucher_cancel"),
+    path("me/gifts/", spending_views.my_gifts, name="my_gifts"),
+    path("partner/", partner_views.partner_home, name="partner_home"),
+    path("venues/<int:venue_id>/confirm/", partner_views.venue_confirm, name="venue_confirm"),
+    path("venues/<int:venue_id>/till/", partner_views.venue_till, name="venue_till"),
+    path("venues/<int:venue_id>/redemptions/", partner_views.venue_redemptions, name="venue_redemptions"),
+    path("programmes/<slug:slug>/partners/", partner_views.programme_partners, name="programme_partners"),
+    path("programmes/<slug:slug>/partners/<int:venue_id>/", partner_views.partner_venue, name="partner_venue"),
+    path(
+        "programmes/<slug:slug>/partners/<int:venue_id>/staff/",
+        partner_views.partner_venue_staff_add,
+        name="partner_venue_staff_add",
+    ),
+    path("programmes/<slug:slug>/partners/<int:venue_id>/offers/new/", partner_views.offer_new, name="offer_new"),
+    path("programmes/<slug:slug>/offers/<int:offer_id>/edit/", partner_views.offer_edit, name="offer_edit"),
+    path("programmes/<slug:slug>/fund/", partner_views.programme_fund, name="programme_fund"),
+]

@@ -7,6 +7,7 @@ from timebank.core.forms.base import AccessibleForm, TimeInput, split_tags, tran
 from timebank.core.models import Skill, VolunteerProfile
 from timebank.core.models.volunteers import Weekday
 
+EMAIL_LOCKED = _("Only the person can change it: they sign in with it, or hold another role.")
 SLOT_INCOMPLETE = _("Give the day, the start and the end time, or leave the whole row empty.")
 
 
@@ -66,8 +67,15 @@ class ProfileForm(AccessibleForm):
     )
     availability = forms.CharField(label=_("Availability"), required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, skills=None, **kwargs):
+    def __init__(self, *args, skills=None, email_locked=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if email_locked:
+            # Shown, not editable: the service would refuse the change (permissions.can_set_email).
+            self.fields["email"].disabled = True
+            self.fields["email"].help_text = EMAIL_LOCKED
+            # A bound field copies its help text when first built (AccessibleForm built it already).
+            self._bound_fields_cache.pop("email", None)
+            self._describe()
         self.fields["preferred_language"].choices = translated_language_choices()
         self.fields["languages"].choices = translated_language_choices()
         self.fields["skills"].queryset = skills if skills is not None else Skill.objects.none()
@@ -91,7 +99,6 @@ class ProfileForm(AccessibleForm):
         data = self.cleaned_data
         arguments = {name: data[name] for name in PROFILE_FORM_FIELDS}
         arguments.update(
-            email=data["email"],
             languages=data["languages"],
             skill_tags=split_tags(data["skill_tags"]),
             interests=split_tags(data["interests"]),
@@ -99,6 +106,8 @@ class ProfileForm(AccessibleForm):
         )
         if "skills" in self.fields:
             arguments["skills"] = [skill.pk for skill in data["skills"]]
+        if not self.fields["email"].disabled:
+            arguments["email"] = data["email"]
         return arguments
 
 

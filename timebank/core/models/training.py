@@ -1,3 +1,7 @@
+import re
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -64,6 +68,19 @@ class VerifiedRecord(models.Model):
         return self.verified_at is not None
 
 
+def evidence_upload_to(instance, filename: str) -> str:
+    """A random name under evidence/training/, keeping a plain extension.
+
+    The name a person gave the file (often their own name, or a certificate number)
+    stays out of the path, and the path cannot be guessed: the files are served
+    only through the permission-checked training_evidence view.
+    """
+    extension = PurePath(filename).suffix.lower()
+    if not re.fullmatch(r"\.[a-z0-9]{1,8}", extension):
+        extension = ""
+    return f"evidence/training/{uuid.uuid4().hex}{extension}"
+
+
 class TrainingRecord(VerifiedRecord):
     """A course a volunteer completed. Counts towards qualification once verified."""
 
@@ -72,7 +89,7 @@ class TrainingRecord(VerifiedRecord):
     completed_on = models.DateField(_("completed on"))
     # The first day on which the record no longer counts; null when it never expires.
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
-    evidence = models.FileField(_("evidence"), upload_to="evidence/training/%Y/%m/", blank=True)
+    evidence = models.FileField(_("evidence"), upload_to=evidence_upload_to, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
@@ -158,7 +175,8 @@ class ExpiryReminder(models.Model):
         BackgroundCheck, null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
     )
     days_before = models.PositiveSmallIntegerField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    # Null until the mail went out: a run whose mail failed leaves it for the next run to retry.
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -3,13 +3,21 @@
 from django.db.models import Q, QuerySet
 
 from timebank.core.models import AuditEntry, User, VolunteerProfile
-from timebank.core.permissions import require_manage_volunteer
+from timebank.core.permissions import coordinated_programme_ids, is_admin, require_manage_volunteer
+
+# Entries without a programme about these are about the person, not about what they
+# do in one programme: every coordinator of theirs sees them.
+PERSONAL_TARGETS = ("core.volunteerprofile", "core.user", "core.consent")
 
 
 def volunteer_audit_trail(user: User, volunteer: VolunteerProfile, limit: int = 20) -> QuerySet[AuditEntry]:
     """The latest changes to a volunteer's record and to what hangs off it (memberships,
     consents, training records, background checks), newest first.
 
+    A coordinator sees the entries of the programmes they coordinate, and the entries
+    without a programme about the person's profile, account and consents; what
+    happened in the volunteer's other programmes (who did it, and why) stays there.
+    Administrators see everything.
     Raises PermissionDenied unless the person coordinates one of the volunteer's programmes.
     """
     require_manage_volunteer(user, volunteer)
@@ -24,4 +32,10 @@ def volunteer_audit_trail(user: User, volunteer: VolunteerProfile, limit: int = 
     }
     for target_type, ids in related.items():
         about |= Q(target_type=target_type, target_id__in=ids)
-    return AuditEntry.objects.filter(about).select_related("actor", "programme")[:limit]
+    entries = AuditEntry.objects.filter(about)
+    if not is_admin(user):
+        entries = entries.filter(
+            Q(programme_id__in=coordinated_programme_ids(user))
+            | Q(programme__isnull=True, target_type__in=PERSONAL_TARGETS)
+        )
+    return entries.select_related("actor", "programme")[:limit]

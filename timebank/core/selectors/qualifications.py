@@ -35,6 +35,7 @@ from timebank.core.models import (
     Programme,
     RoleRequirement,
     TrainingRecord,
+    User,
     VolunteerProfile,
 )
 from timebank.core.permissions import VOLUNTEERING_ROLES
@@ -176,12 +177,20 @@ def volunteer_qualifications(*, volunteer: VolunteerProfile, on: dt.date | None 
 
 
 def volunteer_ids_needing_attention(
-    volunteer_ids, *, kind: str, on: dt.date | None = None, programme: Programme | None = None
+    volunteer_ids,
+    *,
+    kind: str,
+    on: dt.date | None = None,
+    programme: Programme | None = None,
+    seen_by: User | None = None,
 ) -> set[int]:
     """Of the given volunteers, those with a role requirement in the state `kind`
     ("expiring_soon", "expired", "missing", or "attention" for any of them) on `on`.
 
-    Raises ValueError for any other kind: a misspelt filter must not quietly keep everyone."""
+    With `seen_by`, only the roles that person may see count (their own, and those
+    in the programmes they coordinate), so the answer says nothing about another
+    programme. Raises ValueError for any other kind: a misspelt filter must not
+    quietly keep everyone."""
     on = on or timezone.localdate()
     wanted = {
         "attention": {QualificationState.EXPIRING_SOON, QualificationState.EXPIRED, QualificationState.MISSING},
@@ -196,6 +205,11 @@ def volunteer_ids_needing_attention(
     )
     if programme is not None:
         memberships = memberships.filter(programme=programme)
+    if seen_by is not None:
+        # Imported here: records builds on this module.
+        from timebank.core.selectors.records import memberships_for
+
+        memberships = memberships.filter(pk__in=memberships_for(seen_by).values("pk"))
     holders = defaultdict(set)  # (programme_id, role) -> volunteer ids
     for programme_id, role, volunteer_id in memberships.values_list("programme_id", "role", "user__volunteer__id"):
         holders[(programme_id, role)].add(volunteer_id)

@@ -29,7 +29,7 @@ from timebank.core.models import (
 )
 from timebank.core.permissions import VOLUNTEERING_ROLES, coordinated_programme_ids, is_admin
 from timebank.core.selectors.programmes import programmes_for
-from timebank.core.selectors.qualifications import QualificationReport, volunteer_qualifications
+from timebank.core.selectors.qualifications import QualificationReport, role_qualification, volunteer_qualifications
 from timebank.core.selectors.volunteers import volunteers_for
 
 
@@ -133,3 +133,27 @@ def volunteer_qualifications_for(user: User, volunteer: VolunteerProfile, *, on=
         return reports
     mine = coordinated_programme_ids(user)
     return [report for report in reports if report.programme.id in mine]
+
+
+def volunteer_role_qualification_for(
+    user: User, volunteer: VolunteerProfile, *, programme: Programme, role: str, on=None
+) -> QualificationReport:
+    """Is the volunteer qualified for `role` in `programme`, as the person may see it: the
+    volunteer themselves, administrators, or a coordinator of that programme.
+
+    Raises Programme.DoesNotExist for anyone else (a funder or partner of the programme
+    included), so the answer says nothing about the volunteer's standing there.
+    """
+    if not (is_admin(user) or volunteer.user_id == user.id or programme.id in coordinated_programme_ids(user)):
+        raise Programme.DoesNotExist
+    return role_qualification(volunteer=volunteer, programme=programme, role=role, on=on)
+
+
+def skills_shown(user: User, volunteer: VolunteerProfile) -> list[Skill]:
+    """The volunteer's skills from the vocabularies of the programmes the person may see
+    them in: all of them for the volunteer and for administrators."""
+    skills = sorted(volunteer.skills.all(), key=lambda skill: (skill.name, skill.pk))
+    if is_admin(user) or volunteer.user_id == user.id:
+        return skills
+    mine = coordinated_programme_ids(user)
+    return [skill for skill in skills if skill.programme_id in mine]

@@ -46,22 +46,29 @@ class VolunteerFilters:
 def volunteer_list(user: User, filters: VolunteerFilters) -> QuerySet[VolunteerProfile]:
     """Visible volunteers matching the filters, in name order.
 
-    The status filter applies to the membership in the filtered programme (or any
-    programme). The qualification filter keeps volunteers with at least one role
-    requirement in that state on `filters.on` (today by default).
+    Every filter looks only at what the person may see of a volunteer: the
+    memberships, skills and role requirements of the programmes they coordinate
+    (all of them for administrators, and their own record's). The status filter
+    applies to the membership in the filtered programme (or any such programme).
+    The qualification filter keeps volunteers with at least one role requirement
+    in that state on `filters.on` (today by default).
     """
     from timebank.core.selectors.qualifications import volunteer_ids_needing_attention
+    from timebank.core.selectors.records import memberships_for
 
     volunteers = volunteers_for(user).select_related("user")
-    memberships = Membership.objects.filter(role__in=VOLUNTEERING_ROLES)
-    if filters.programme is not None:
-        memberships = memberships.filter(programme=filters.programme)
-    if filters.status:
-        memberships = memberships.filter(status=filters.status)
     if filters.programme is not None or filters.status:
+        memberships = memberships_for(user)
+        if filters.programme is not None:
+            memberships = memberships.filter(programme=filters.programme)
+        if filters.status:
+            memberships = memberships.filter(status=filters.status)
         volunteers = volunteers.filter(user_id__in=memberships.values("user_id"))
     if filters.skill:
-        volunteers = volunteers.filter(skills__id=filters.skill)
+        skill = Q(skills__id=filters.skill)
+        if not is_admin(user):
+            skill &= Q(skills__programme_id__in=coordinated_programme_ids(user)) | Q(user=user)
+        volunteers = volunteers.filter(skill)
     if filters.language:
         volunteers = volunteers.filter(languages__code=filters.language)
     if filters.search:
@@ -78,6 +85,7 @@ def volunteer_list(user: User, filters: VolunteerFilters) -> QuerySet[VolunteerP
             kind=filters.qualification,
             on=filters.on,
             programme=filters.programme,
+            seen_by=user,
         )
         volunteers = volunteers.filter(id__in=ids)
     return volunteers.distinct().order_by("full_name", "id")

@@ -33,3 +33,21 @@ def _jsonable(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def audit_records(entries: list[dict]) -> list[AuditEntry]:
+    """Write many audit rows in one statement, for bulk operations. Each entry holds the
+    keyword arguments of audit_record; call it inside the service's transaction too."""
+    rows = [
+        AuditEntry(
+            actor=entry["actor"] if entry.get("actor") is not None and entry["actor"].is_authenticated else None,
+            action=entry["action"],
+            target_type=entry["target"]._meta.label_lower,
+            target_id=entry["target"].pk,
+            programme=entry.get("programme"),
+            reason=entry.get("reason", ""),
+            changes=_jsonable(entry.get("changes") or {}),
+        )
+        for entry in entries
+    ]
+    return AuditEntry.objects.bulk_create(rows)

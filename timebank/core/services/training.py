@@ -39,7 +39,8 @@ def _clean_name(name: str) -> str:
 def _clean_validity(validity_months) -> int | None:
     if validity_months in (None, ""):
         return None
-    if not isinstance(validity_months, int) or not 1 <= validity_months <= 240:
+    # bool is an int in Python: True must not pass as "1 month".
+    if isinstance(validity_months, bool) or not isinstance(validity_months, int) or not 1 <= validity_months <= 240:
         raise ValidationError({"validity_months": [_("Give a number of months from 1 to 240, or leave it empty.")]})
     return validity_months
 

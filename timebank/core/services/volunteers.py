@@ -7,7 +7,7 @@ import uuid
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,9 @@ from timebank.core.models import (
 )
 from timebank.core.permissions import (
     VOLUNTEERING_ROLES,
+    can_set_email,
+    coordinated_programme_ids,
+    is_admin,
     require_coordinator,
     require_manage_volunteer,
     volunteer_programme_ids,
@@ -53,6 +56,10 @@ PROFILE_FIELDS = (
     "emergency_contact_phone",
 )
 PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{6,24}$")
+# Caps on list fields, so one request cannot store an unbounded profile.
+MAX_TAGS = 30
+MAX_LANGUAGES = 20
+MAX_SLOTS = 28
 
 
 def membership_number_for(sequence: int) -> str:
@@ -104,6 +111,8 @@ def _clean_profile(data: dict, instance: VolunteerProfile) -> dict:
             tags = cleaned[name]
             if not isinstance(tags, list) or not all(isinstance(t, str) and 0 < len(t.strip()) <= 50 for t in tags):
                 errors.setdefault(name, []).append(_("Give a list of words or short phrases (50 characters at most)."))
+            elif len(tags) > MAX_TAGS:
+                errors.setdefault(name, []).append(_("Give %(max)s items at most.") % {"max": MAX_TAGS})
             else:
                 cleaned[name] = sorted({t.strip().lower() for t in tags})
     latitude = cleaned.get("latitude", instance.latitude if "longitude" in cleaned else None)
@@ -140,6 +149,8 @@ def _clean_email(email: str, user: User | None = None) -> str:
 def _clean_languages(codes) -> list[str]:
     if not isinstance(codes, (list, tuple)):
         raise ValidationError({"languages": [_("Give a list of language codes.")]})
+    if len(codes) > MAX_LANGUAGES:
+        raise ValidationError({"languages": [_("Give %(max)s languages at most.") % {"max": MAX_LANGUAGES}]})
     unknown = [c for c in codes if c not in LANGUAGE_NAMES]
     if unknown:
         raise ValidationError(
@@ -157,6 +168,8 @@ def _clean_skills(skill_ids, programme_ids: set[int]) -> list[Skill]:
 
 def _clean_availability(slots) -> list[tuple[int, dt.time, dt.time]]:
     """Each slot is (weekday 0-6, start, end); slots on one day may not overlap."""
+    if hasattr(slots, "__len__") and len(slots) > MAX_SLOTS:
+        raise ValidationError({"availability": [_("Give %(max)s slots at most.") % {"max": MAX_SLOTS}]})
     cleaned = []
     try:
         for weekday, starts_at, ends_at in slots:
@@ -237,7 +250,7 @@ def volunteer_register(
         raise ValidationError(errors)
 
     cleaned = _clean_profile({"full_name": full_name, **profile}, placeholder)
-    user = User.objects.create(
+    user = _user_create(
         username=username or f"member-{uuid.uuid4().hex[:12]}",
         email=_clean_email(email),
         first_name=cleaned["full_name"].split(" ")[0][:150],
@@ -256,7 +269,12 @@ def volunteer_register(
     number_as_username = volunteer.membership_number.lower()
     if username is None and not User.objects.filter(username__iexact=number_as_username).exists():
         user.username = number_as_username
-        user.save(update_fields=["username"])
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["username"])
+        except IntegrityError:
+            # Someone took the name since we looked: the random placeholder stays.
+            user.username = User.objects.values_list("username", flat=True).get(pk=user.pk)
     Membership.objects.create(
         user=user, programme=programme, role=role, status=status, status_since=timezone.localdate()
     )
@@ -282,6 +300,18 @@ def volunteer_register(
     return volunteer
 
 
+def _user_create(**fields) -> User:
+    """Create the account; a clash the checks missed (another registration of the same
+    e-mail or username committed meanwhile) is bad input, not a crash."""
+    try:
+        with transaction.atomic():
+            return User.objects.create(**fields)
+    except IntegrityError as exc:
+        if fields["email"] and "email" in str(exc).lower():
+            raise ValidationError({"email": [_("Another person already uses this e-mail address.")]}) from None
+        raise ValidationError({"username": [_("Choose another username; this one is taken or empty.")]}) from None
+
+
 def _replace_availability(volunteer: VolunteerProfile, slots) -> None:
     volunteer.availability.all().delete()
     AvailabilitySlot.objects.bulk_create(
@@ -303,21 +333,28 @@ def volunteer_update(
 ) -> VolunteerProfile:
     """Change a volunteer's profile: the volunteer themselves or their coordinator.
 
-    Only the arguments given are changed. Raises PermissionDenied or
-    ValidationError; nothing is written in either case.
+    Only the arguments given are changed. A coordinator changes only the skills of
+    the programmes they coordinate (the others stay as they are), and may set the
+    e-mail address only where permissions.can_set_email allows. Raises
+    PermissionDenied or ValidationError; nothing is written in either case.
     """
     if volunteer.user_id != actor.id:
         require_manage_volunteer(actor, volunteer)
     volunteer = VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
+    # Locked too: whether the person can sign in decides who may change their e-mail.
+    volunteer.user = User.objects.select_for_update().get(pk=volunteer.user_id)
+    skill_programme_ids = volunteer_programme_ids(volunteer)
+    if volunteer.user_id != actor.id and not is_admin(actor):
+        skill_programme_ids &= coordinated_programme_ids(actor)
     errors: dict[str, list[str]] = {}
     cleaned = {}
     checks = [("profile", lambda: _clean_profile(profile, volunteer))]
     if email is not None:
-        checks.append(("email", lambda: _clean_email(email, volunteer.user)))
+        checks.append(("email", lambda: _clean_email_change(actor, volunteer, email)))
     if languages is not None:
         checks.append(("languages", lambda: _clean_languages(languages)))
     if skills is not None:
-        checks.append(("skills", lambda: _clean_skills(skills, volunteer_programme_ids(volunteer))))
+        checks.append(("skills", lambda: _clean_skills(skills, skill_programme_ids)))
     if availability is not None:
         checks.append(("availability", lambda: _clean_availability(availability)))
     for key, check in checks:
@@ -353,19 +390,38 @@ def volunteer_update(
                 VolunteerLanguage(volunteer=volunteer, code=code) for code in cleaned["languages"]
             )
     if "skills" in cleaned:
-        before = sorted(volunteer.skills.values_list("pk", flat=True))
-        after = sorted(skill.pk for skill in cleaned["skills"])
+        held = set(volunteer.skills.values_list("pk", "programme_id"))
+        before = sorted(pk for pk, programme_id in held if programme_id in skill_programme_ids)
+        after = sorted({skill.pk for skill in cleaned["skills"]})
         if before != after:
+            # Only the part the actor may change goes in the audit entry, which
+            # coordinators of the volunteer's other programmes see too.
             changes["skills"] = [before, after]
-            volunteer.skills.set(cleaned["skills"])
+            kept = [pk for pk, programme_id in held if programme_id not in skill_programme_ids]
+            volunteer.skills.set([*kept, *after])
     if "availability" in cleaned:
-        changes["availability"] = [
-            [w, s.isoformat("minutes"), e.isoformat("minutes")] for w, s, e in cleaned["availability"]
-        ]
-        _replace_availability(volunteer, cleaned["availability"])
+        held = sorted((slot.weekday, slot.starts_at, slot.ends_at) for slot in volunteer.availability.all())
+        if held != cleaned["availability"]:
+            changes["availability"] = [
+                [w, s.isoformat("minutes"), e.isoformat("minutes")] for w, s, e in cleaned["availability"]
+            ]
+            _replace_availability(volunteer, cleaned["availability"])
     if changes:
         audit_record(actor=actor, action="volunteer.update", target=volunteer, reason=reason, changes=changes)
     return volunteer
+
+
+def _clean_email_change(actor: User, volunteer: VolunteerProfile, email: str) -> str:
+    cleaned = _clean_email(email, volunteer.user)
+    if cleaned != volunteer.user.email and not can_set_email(actor, volunteer):
+        raise ValidationError(
+            {
+                "email": [
+                    _("Only the person can change this e-mail address: they sign in with it or hold another role here.")
+                ]
+            }
+        )
+    return cleaned
 
 
 @transaction.atomic
@@ -420,6 +476,9 @@ def consent_withdraw(*, actor: User, consent: Consent, reason: str = "") -> Cons
     volunteer = consent.volunteer
     if volunteer.user_id != actor.id:
         require_manage_volunteer(actor, volunteer)
+    # The profile first, as volunteer_demographics_set does: whichever of the two
+    # runs second sees the other's outcome, so demographics never outlive the consent.
+    VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
     consent = Consent.objects.select_for_update().get(pk=consent.pk)
     if consent.withdrawn_at is not None:
         raise ValidationError({"consent": [_("This consent was already withdrawn.")]})
@@ -442,6 +501,8 @@ def volunteer_demographics_set(*, actor: User, volunteer: VolunteerProfile, demo
     """Keep optional demographics, only while the person's demographics consent stands."""
     if volunteer.user_id != actor.id:
         require_manage_volunteer(actor, volunteer)
+    # Locked before the consent is read; consent_withdraw takes the same lock first.
+    volunteer = VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
     if not volunteer.consents.filter(purpose=ConsentPurpose.DEMOGRAPHICS, withdrawn_at__isnull=True).exists():
         raise ValidationError({"demographics": [_("Record the person's consent to demographics first.")]})
     unknown = set(demographics) - DEMOGRAPHIC_KEYS

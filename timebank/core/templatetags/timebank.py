@@ -38,3 +38,11 @@ def signed_credits(minutes) -> str:
 
     minutes = int(minutes or 0)
     return ("+" if minutes > 0 else "−" if minutes < 0 else "") + format_minutes(abs(minutes))
+
+
+@register.filter
+def duration(minutes) -> str:
+    """Minutes of time given as people read them: '2 h 30 min'."""
+    from timebank.core.services.claims import duration_text
+
+    return duration_text(int(minutes or 0))

@@ -163,7 +163,7 @@ def detail_context(request: HttpRequest, volunteer: VolunteerProfile, *, status_
         memberships.append({"membership": membership, "form": form})
     return {
         "volunteer": volunteer,
-        "facts": profile_facts(volunteer),
+        "facts": profile_facts(volunteer, user),
         "memberships": memberships,
         "consents": consent_rows(user, volunteer),
         "consent_form": consent_form or ConsentGiveForm(),

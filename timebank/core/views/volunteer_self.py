@@ -12,12 +12,13 @@ from timebank.core.forms.base import apply_service_errors, language_label
 from timebank.core.forms.profile import ProfileForm, availability_formset, formset_slots
 from timebank.core.forms.training import TrainingRecordForm
 from timebank.core.models import ConsentPurpose, Course, Skill, VolunteerProfile
-from timebank.core.permissions import volunteer_programme_ids
+from timebank.core.permissions import can_set_email, coordinated_programme_ids, is_admin, volunteer_programme_ids
 from timebank.core.selectors.records import (
     background_checks_for,
     consent_get,
     consents_for,
     memberships_for,
+    skills_shown,
     training_records_for,
     volunteer_qualifications_for,
 )
@@ -37,16 +38,21 @@ def consent_rows(user, volunteer: VolunteerProfile) -> list[dict]:
     return rows
 
 
-def profile_skills(volunteer: VolunteerProfile):
-    """The skill vocabularies of the programmes the volunteer gives time to."""
-    return Skill.objects.filter(programme_id__in=volunteer_programme_ids(volunteer)).select_related("programme")
+def profile_skills(volunteer: VolunteerProfile, user):
+    """The skill vocabularies the person may choose from for the volunteer: those of the
+    programmes the volunteer gives time to, and for a coordinator only the ones they coordinate."""
+    programme_ids = volunteer_programme_ids(volunteer)
+    if volunteer.user_id != user.id and not is_admin(user):
+        programme_ids &= coordinated_programme_ids(user)
+    return Skill.objects.filter(programme_id__in=programme_ids).select_related("programme")
 
 
-def profile_facts(volunteer: VolunteerProfile) -> dict:
+def profile_facts(volunteer: VolunteerProfile, user) -> dict:
+    """What the profile page shows of the volunteer to `user`."""
     return {
         "languages": [language_label(code) for code in volunteer.languages.values_list("code", flat=True)],
         "preferred_language": language_label(volunteer.preferred_language),
-        "skills": list(volunteer.skills.all()),
+        "skills": skills_shown(user, volunteer),
         "availability": list(volunteer.availability.all()),
     }
 
@@ -56,7 +62,7 @@ def my_profile(request: HttpRequest):
     volunteer = own_profile_or_404(request)
     context = {
         "volunteer": volunteer,
-        "facts": profile_facts(volunteer),
+        "facts": profile_facts(volunteer, request.user),
         "consents": consent_rows(request.user, volunteer),
         "memberships": memberships_for(request.user).filter(user=request.user),
     }
@@ -65,9 +71,12 @@ def my_profile(request: HttpRequest):
 
 def edit_profile(request: HttpRequest, volunteer: VolunteerProfile, *, form_class, template: str, done_url: str, extra):
     """The profile form, for the volunteer or a coordinator; the service decides who may save."""
-    skills = profile_skills(volunteer)
+    skills = profile_skills(volunteer, request.user)
+    initial = form_class.initial_for(volunteer)
+    initial["skills"] = [pk for pk in initial["skills"] if pk in {skill.pk for skill in skills}]
+    email_locked = not can_set_email(request.user, volunteer)
     if request.method == "POST":
-        form = form_class(request.POST, skills=skills)
+        form = form_class(request.POST, initial=initial, skills=skills, email_locked=email_locked)
         slots = availability_formset(request.POST)
         if form.is_valid() and slots.is_valid():
             arguments = form.service_arguments(formset_slots(slots))
@@ -81,7 +90,7 @@ def edit_profile(request: HttpRequest, volunteer: VolunteerProfile, *, form_clas
                 messages.success(request, _("The profile was saved."))
                 return redirect(done_url)
     else:
-        form = form_class(initial=ProfileForm.initial_for(volunteer), skills=skills)
+        form = form_class(initial=initial, skills=skills, email_locked=email_locked)
         slots = availability_formset(volunteer=volunteer)
     context = {"volunteer": volunteer, "form": form, "slots": slots, **extra}
     return render_form_page(request, template, context, form, slots)
