@@ -319,7 +319,8 @@ def measure_approvals(count: int) -> dict:
     from django.utils import timezone
 
     from timebank.core.models import ClaimStatus, HoursClaim, MembershipStatus, Role, User
-    from timebank.core.services.claims import activity_create
+    from timebank.core.services.activities import activity_create
+    from timebank.core.services.claims import claims_approve_bulk
     from timebank.core.services.programmes import (
         account_create,
         membership_grant,
@@ -327,11 +328,6 @@ def measure_approvals(count: int) -> dict:
         programme_create,
     )
     from timebank.core.services.volunteers import volunteer_register
-
-    try:
-        from timebank.core.services.claims import claims_approve_bulk
-    except ImportError:
-        claims_approve_bulk = None
 
     admin = User.objects.create_superuser("bench-admin", "bench-admin@example.org", None)
     organisation = organisation_create(actor=admin, name="Bench Housing", slug="bench")
@@ -352,8 +348,6 @@ def measure_approvals(count: int) -> dict:
         )
         for n in range(people)
     ]
-    if claims_approve_bulk is None:
-        return _approvals_stand_in(programme, volunteers, count)
     activity = activity_create(actor=coordinator, programme=programme, name="Tenants' meeting")
     today = timezone.localdate()
     HoursClaim.objects.bulk_create(
@@ -376,27 +370,7 @@ def measure_approvals(count: int) -> dict:
     if result.refused:
         claim, reason = result.refused[0]
         raise SystemExit(f"bulk approval refused {len(result.refused)} claims, e.g. #{claim.pk}: {reason}")
-    return {"approvals": len(result.approved), "approve_seconds": round(seconds, 2), "approvals_stand_in": False}
-
-
-def _approvals_stand_in(programme, volunteers, count: int) -> dict:
-    """Until claims_approve_bulk exists: the ledger half of approval, one earn per claim."""
-    from ledger.models import AccountKind, TransactionKind
-    from ledger.services import transaction_post
-    from timebank.core.credits import programme_account, volunteer_account
-
-    issuer = programme_account(programme, AccountKind.ISSUER)
-    accounts = [volunteer_account(programme, v) for v in volunteers]
-    started = time.perf_counter()
-    for i in range(count):
-        transaction_post(
-            kind=TransactionKind.EARN,
-            scope_id=programme.pk,
-            postings=[(issuer, -90), (accounts[i % len(accounts)], 90)],
-            idempotency_key=f"stand-in:{i}",
-        )
-    seconds = time.perf_counter() - started
-    return {"approvals": count, "approve_seconds": round(seconds, 2), "approvals_stand_in": True}
+    return {"approvals": len(result.approved), "approve_seconds": round(seconds, 2)}
 
 
 # --- (d) verification ---------------------------------------------------------------------
@@ -446,10 +420,9 @@ def main() -> None:
             f"(target >= {TARGETS['services_vs_raw_min']})"
         )
         figures |= measure_approvals(sizes["approvals"])
-        stand_in = " [STAND-IN: earn transactions, claims_approve_bulk not available]" * figures["approvals_stand_in"]
         print(
             f"(c) {figures['approvals']} pending claims approved in bulk in {figures['approve_seconds']:.2f} s "
-            f"(target < {approve_limit:g} s on SQLite){stand_in}"
+            f"(target < {approve_limit:g} s on SQLite)"
         )
         figures |= measure_verify(sizes["verify"])
         print(

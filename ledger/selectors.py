@@ -29,6 +29,22 @@ def balances_of(*, kind: str, scope_id: int, holder_ids) -> dict[int, int]:
     return dict(rows.values_list("holder_id", "balance"))
 
 
+def balances_by_scope(*, kind: str, holder_id: int) -> dict[int, int]:
+    """The holder's balance on each of their accounts of `kind`, in minutes, keyed by
+    scope id. A scope where the holder has no account yet is absent (read it as 0).
+    One query over cached balances, whatever the history."""
+    rows = Account.objects.filter(kind=kind, holder_id=holder_id)
+    return dict(rows.values_list("scope_id", "balance"))
+
+
+def balances_by_kind(*, scope_id: int) -> dict[str, int]:
+    """The sum of the cached balances of the scope's accounts of each kind, in minutes,
+    keyed by account kind (the issuer's is negative by what it issued). A kind with no
+    account in the scope is absent (read it as 0). One query, a few rows."""
+    rows = Account.objects.filter(scope_id=scope_id).values("kind").annotate(total=Sum("balance"))
+    return dict(rows.values_list("kind", "total"))
+
+
 @dataclass(frozen=True)
 class PostingTotals:
     account: Account
@@ -152,6 +168,18 @@ def transactions_of_scope(scope_id: int) -> QuerySet[Transaction]:
 def transaction_get(scope_ids, pk: int) -> Transaction:
     """Raises Transaction.DoesNotExist unless the transaction belongs to one of `scope_ids`."""
     return Transaction.objects.filter(scope_id__in=scope_ids).get(pk=pk)
+
+
+def transaction_key_used(*, idempotency_key: str) -> bool:
+    """True when a transaction was posted with this idempotency key: posting again with
+    the same key and request would return that transaction instead of a new one."""
+    return Transaction.objects.filter(idempotency_key=idempotency_key).exists()
+
+
+def reversal_of(*, original: Transaction) -> Transaction | None:
+    """The transaction that reversed `original`, or None while it stands (a transaction
+    is reversed at most once)."""
+    return Transaction.objects.filter(reverses=original).first()
 
 
 def scope_totals(scope_id: int, *, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, int]:

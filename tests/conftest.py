@@ -3,7 +3,8 @@
 `programme` is a tenants' time-credit scheme; `other_programme` belongs to
 another organisation. Each persona holds one role in `programme`, except
 `other_programme_coordinator`, who coordinates only `other_programme`, and
-`outsider`, who holds no role at all.
+`outsider`, who holds no role at all. `PERSONAS` names them all, and
+"anonymous" for someone not signed in, in the order the permission matrices try them.
 """
 
 import datetime as dt
@@ -13,7 +14,9 @@ from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from tests.assertions import user_of
 from timebank.core.models import MembershipStatus, Role, User
+from timebank.core.services.activities import activity_create, activity_session_create
 from timebank.core.services.programmes import (
     account_create,
     membership_grant,
@@ -25,6 +28,18 @@ from timebank.core.services.training import check_type_create, course_create, ro
 from timebank.core.services.volunteers import volunteer_register
 
 PASSWORD = "correct-horse-battery-42"
+
+PERSONAS = [
+    "admin",
+    "coordinator",
+    "other_programme_coordinator",
+    "volunteer",
+    "mentor",
+    "partner",
+    "funder",
+    "outsider",
+    "anonymous",
+]
 
 
 @pytest.fixture(autouse=True)
@@ -159,6 +174,35 @@ def other_volunteer(other_programme_coordinator, other_programme):
 
 
 @pytest.fixture
+def yesterday(today) -> dt.date:
+    return today - dt.timedelta(days=1)
+
+
+@pytest.fixture
+def activities(coordinator, programme):
+    """What the tenants' programme credits: the meeting (by the hour, approved by a
+    coordinator), a newsletter article (2 credits, whatever the time) and event help
+    (approved at once up to 3 hours)."""
+    return {
+        "meeting": activity_create(actor=coordinator, programme=programme, name="Tenants' meeting"),
+        "article": activity_create(
+            actor=coordinator, programme=programme, name="Newsletter article", credit_rule="fixed", fixed_minutes=120
+        ),
+        "event": activity_create(
+            actor=coordinator, programme=programme, name="Event help", auto_approve_max_minutes=180
+        ),
+    }
+
+
+@pytest.fixture
+def march_meeting(coordinator, activities, yesterday):
+    """Yesterday's tenants' meeting, an hour and a half long."""
+    return activity_session_create(
+        actor=coordinator, activity=activities["meeting"], date=yesterday, duration_minutes=90, title="March meeting"
+    )
+
+
+@pytest.fixture
 def catalogue(coordinator, programme):
     """A first-aid course valid 36 months, a never-expiring induction, an enhanced
     DBS check valid 36 months; volunteers need induction and first aid, mentors DBS."""
@@ -183,6 +227,22 @@ def signed_in(user: User) -> Client:
 @pytest.fixture
 def client_for():
     return signed_in
+
+
+@pytest.fixture
+def client_as(request):
+    """`client_as("mentor")`: a client signed in as that persona; for "anonymous", signed in as no one."""
+
+    def client(persona: str) -> Client:
+        return Client() if persona == "anonymous" else signed_in(user_of(request, persona))
+
+    return client
+
+
+@pytest.fixture
+def every_persona(admin, coordinator, other_programme_coordinator, volunteer, mentor, partner, funder, outsider):
+    """Every signed-in persona of PERSONAS exists, whichever one a matrix cell tries, so
+    each cell starts from the same rows."""
 
 
 @pytest.fixture(autouse=True)

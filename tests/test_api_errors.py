@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.api_support import assert_problem, call, volunteer_records
+from tests.api_support import assert_problem, call, fill, volunteer_records
 from tests.assertions import database_state
 from timebank.core.services.volunteers import consent_withdraw
 
@@ -31,18 +31,6 @@ def world(coordinator, volunteer, mentor, catalogue, other_volunteer):
 @pytest.fixture
 def staff(client_for, coordinator):
     return client_for(coordinator)
-
-
-def fill(value, world):
-    if isinstance(value, str):
-        if value.startswith("{") and value.endswith("}") and value[1:-1] in world:
-            return world[value[1:-1]]
-        return value.format(**world)
-    if isinstance(value, dict):
-        return {key: fill(item, world) for key, item in value.items()}
-    if isinstance(value, list):
-        return [fill(item, world) for item in value]
-    return value
 
 
 COURSES = "/programmes/tenants/courses"

@@ -15,36 +15,21 @@ core app as it was, the audit log included.
 import pytest
 from django.test import Client
 
-from tests.api_support import assert_problem, call, volunteer_records
-from tests.assertions import database_state, user_of
+from tests.api_support import (
+    NON_COORDINATING_ROLES,
+    ROLE_HOLDERS,
+    SIGNED_IN,
+    assert_permission,
+    assert_problem,
+    call,
+    expect,
+    fill,
+    volunteer_records,
+)
+from tests.assertions import database_state
+from tests.conftest import PERSONAS
 from tests.coverage import covered_elsewhere
-from timebank.core.models import AuditEntry
 
-PERSONAS = [
-    "admin",
-    "coordinator",
-    "other_programme_coordinator",
-    "volunteer",
-    "mentor",
-    "partner",
-    "funder",
-    "outsider",
-    "anonymous",
-]
-
-
-def expect(ok: int, *, allowed=(), forbidden=(), invalid=(), everyone_else=404) -> dict[str, int]:
-    expected = dict.fromkeys(PERSONAS, everyone_else)
-    expected.update(dict.fromkeys(allowed, ok))
-    expected.update(dict.fromkeys(forbidden, 403))
-    expected.update(dict.fromkeys(invalid, 422))
-    expected["anonymous"] = 401
-    return expected
-
-
-ROLE_HOLDERS = ("admin", "coordinator", "volunteer", "mentor", "partner", "funder")
-SIGNED_IN = (*ROLE_HOLDERS, "other_programme_coordinator", "outsider")
-NON_COORDINATING_ROLES = ("volunteer", "mentor", "partner", "funder")
 VERA_AND_HER_COORDINATORS = ("admin", "coordinator", "volunteer")
 HER_COORDINATORS = ("admin", "coordinator")
 
@@ -153,7 +138,7 @@ OPERATIONS = {
 
 
 @pytest.fixture
-def world(request, admin, coordinator, volunteer, mentor, catalogue, other_volunteer, partner, funder, outsider):
+def world(every_persona, coordinator, volunteer, catalogue, other_volunteer):
     """Every persona exists in every cell, so the counts compared are the same ones."""
     records = volunteer_records(coordinator, volunteer, catalogue)
     return {
@@ -167,23 +152,6 @@ def world(request, admin, coordinator, volunteer, mentor, catalogue, other_volun
     }
 
 
-def client_of(request, persona: str, client_for) -> Client:
-    if persona == "anonymous":
-        return Client()
-    return client_for(user_of(request, persona))
-
-
-def fill(value, world):
-    """Put the world's ids into a path or body template."""
-    if isinstance(value, str):
-        if value.startswith("{") and value.endswith("}") and value[1:-1] in world:
-            return world[value[1:-1]]
-        return value.format(**world)
-    if isinstance(value, dict):
-        return {key: fill(item, world) for key, item in value.items()}
-    return value
-
-
 def test_the_matrix_covers_every_operation_of_the_api(db):
     document = Client().get("/api/v1/openapi.json").json()
     in_document = {(method, path) for path, item in document["paths"].items() for method in item}
@@ -195,24 +163,9 @@ def test_the_matrix_covers_every_operation_of_the_api(db):
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("operation", OPERATIONS)
-def test_permission(request, client_for, world, operation, persona):
+def test_permission(client_as, world, operation, persona):
     method, path, body, expected = OPERATIONS[operation]
-    client = client_of(request, persona, client_for)
-    before = database_state()
-    audit_before = AuditEntry.objects.count()
-
-    response = call(client, method, fill(path, world), fill(body, world))
-
-    status = expected[persona]
-    if status >= 400:
-        assert_problem(response, status)
-        assert database_state() == before, f"{persona} was refused {operation} but something changed"
-    else:
-        assert response.status_code == status, response.content
-        if method != "get":
-            assert AuditEntry.objects.count() > audit_before
-        else:
-            assert database_state() == before
+    assert_permission(client_as(persona), method, fill(path, world), fill(body, world), expected[persona])
 
 
 # --- What each persona sees in the lists -------------------------------------------------
@@ -242,16 +195,16 @@ VISIBLE_PROGRAMMES = {
 
 
 @pytest.mark.parametrize("persona", VISIBLE_VOLUNTEERS)
-def test_volunteer_list_is_scoped(request, client_for, world, persona):
-    body = call(client_of(request, persona, client_for), "get", "/volunteers").json()
+def test_volunteer_list_is_scoped(client_as, world, persona):
+    body = call(client_as(persona), "get", "/volunteers").json()
 
     assert sorted(v["full_name"] for v in body["items"]) == VISIBLE_VOLUNTEERS[persona]
     assert body["count"] == len(VISIBLE_VOLUNTEERS[persona])
 
 
 @pytest.mark.parametrize("persona", VISIBLE_PROGRAMMES)
-def test_programme_list_is_scoped(request, client_for, world, persona):
-    body = call(client_of(request, persona, client_for), "get", "/programmes").json()
+def test_programme_list_is_scoped(client_as, world, persona):
+    body = call(client_as(persona), "get", "/programmes").json()
 
     assert sorted(p["slug"] for p in body["items"]) == VISIBLE_PROGRAMMES[persona]
 
@@ -267,8 +220,8 @@ def test_programme_list_is_scoped(request, client_for, world, persona):
         ("partner", False),
     ],
 )
-def test_only_staff_and_funders_see_programme_figures(request, client_for, world, persona, has_figures):
-    body = call(client_of(request, persona, client_for), "get", "/programmes/tenants").json()
+def test_only_staff_and_funders_see_programme_figures(client_as, world, persona, has_figures):
+    body = call(client_as(persona), "get", "/programmes/tenants").json()
 
     assert (body["figures"] is not None) == has_figures
 

@@ -16,58 +16,22 @@ from ledger.models import AccountKind, Transaction, TransactionKind
 from ledger.selectors import balance_of, ledger_verify
 from ledger.services import transaction_post
 from tests.assertions import assert_audited, errors_of, last_audit, unchanged
+from tests.concurrency import at_once, postgres_only, run_on_sqlite, sqlite_only
 from timebank.core.credits import partner_account, volunteer_account
 from timebank.core.models import (
     AuditEntry,
     ClaimSource,
     ClaimStatus,
-    CreditRule,
     HoursClaim,
     PartnerVenue,
     VolunteerProfile,
 )
-from timebank.core.services.claims import (
-    activity_create,
-    activity_session_create,
-    approval_key,
-    attendance_record,
-    claim_approve,
-    claim_log,
-    claim_reject,
-    claim_reverse,
-    claims_approve_bulk,
-)
+from timebank.core.services.activities import activity_create, activity_session_create
+from timebank.core.services.attendance import attendance_record
+from timebank.core.services.claim_credits import approval_key
+from timebank.core.services.claims import claim_approve, claim_log, claim_reject, claim_reverse, claims_approve_bulk
 from timebank.core.services.programmes import membership_grant
 from timebank.core.services.volunteers import membership_status_change
-
-
-@pytest.fixture
-def yesterday(today) -> dt.date:
-    return today - dt.timedelta(days=1)
-
-
-@pytest.fixture
-def activities(coordinator, programme):
-    return {
-        "meeting": activity_create(actor=coordinator, programme=programme, name="Tenants' meeting"),
-        "article": activity_create(
-            actor=coordinator,
-            programme=programme,
-            name="Newsletter article",
-            credit_rule=CreditRule.FIXED,
-            fixed_minutes=120,
-        ),
-        "event": activity_create(
-            actor=coordinator, programme=programme, name="Event help", auto_approve_max_minutes=180
-        ),
-    }
-
-
-@pytest.fixture
-def march_meeting(coordinator, activities, yesterday):
-    return activity_session_create(
-        actor=coordinator, activity=activities["meeting"], date=yesterday, duration_minutes=90, title="March meeting"
-    )
 
 
 def balance(programme, volunteer) -> int:
@@ -722,9 +686,8 @@ def test_every_flow_leaves_the_ledger_consistent(
 # --- Under concurrency: threads with their own database connections -------------------------------
 #
 # The scenarios build their own world through the services (they run outside the test's
-# transaction) and return JSON-ready reports. On PostgreSQL they run in this process; the
-# suite's SQLite database lives in memory, so on SQLite they run in a fresh interpreter
-# against a database file, as in tests/test_ledger_concurrency.py.
+# transaction) and return JSON-ready reports. On PostgreSQL they run in this process; on
+# SQLite in a fresh interpreter against a database file (tests/concurrency.py).
 
 THREADS = 8
 
@@ -754,42 +717,13 @@ def _concurrent_world(tag: str) -> dict:
     return {"admin": admin, "coordinator": coordinator, "programme": programme, "tenants": tenants}
 
 
-def _in_threads(count: int, work) -> list[str]:
-    """Run work(i) in `count` threads released together: "ok", "refused" or "error: ..." each."""
-    import threading
-
-    from django.db import connections
-
-    start = threading.Barrier(count)
-    outcomes = ["hung"] * count
-
-    def run(i):
-        try:
-            start.wait()
-            work(i)
-            outcomes[i] = "ok"
-        except (ValidationError, PermissionDenied):
-            outcomes[i] = "refused"
-        except Exception as exc:
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return outcomes
-
-
 def approvals_of_one_claim() -> dict:
     world = _concurrent_world("approve")
     meeting = activity_create(actor=world["coordinator"], programme=world["programme"], name="Meeting")
     tenant = world["tenants"][0]
     claim = claim_log(actor=world["coordinator"], volunteer=tenant, activity=meeting, date=meeting_day(), minutes=150)
 
-    outcomes = _in_threads(THREADS, lambda i: claim_approve(actor=world["coordinator"], claim=claim))
+    outcomes = at_once(THREADS, lambda i: claim_approve(actor=world["coordinator"], claim=claim))
     return {
         "outcomes": sorted(outcomes),
         "transactions": Transaction.objects.filter(idempotency_key=approval_key(claim)).count(),
@@ -807,7 +741,7 @@ def claims_filling_one_day() -> dict:
     ]
     tenant = world["tenants"][0]
 
-    outcomes = _in_threads(
+    outcomes = at_once(
         THREADS,
         lambda i: claim_log(
             actor=world["coordinator"], volunteer=tenant, activity=activities[i], date=meeting_day(), minutes=240
@@ -826,7 +760,7 @@ def registers_taken_at_once() -> dict:
         actor=world["coordinator"], activity=meeting, date=meeting_day(), duration_minutes=90
     )
 
-    outcomes = _in_threads(
+    outcomes = at_once(
         4, lambda i: attendance_record(actor=world["coordinator"], session=session, volunteers=world["tenants"])
     )
     return {
@@ -850,10 +784,10 @@ CONCURRENT_SCENARIOS = {
 
 def check_concurrent(name: str, report: dict) -> None:
     if name == "approvals_of_one_claim":
-        assert report["outcomes"] == ["ok"] + ["refused"] * (THREADS - 1), report
+        assert report["outcomes"] == ["ValidationError"] * (THREADS - 1) + ["ok"], report
         assert (report["transactions"], report["balance"], report["verified"]) == (1, 150, True), report
     elif name == "claims_filling_one_day":
-        assert report["outcomes"] == ["ok"] * 6 + ["refused"] * 2, report
+        assert report["outcomes"] == ["ValidationError"] * 2 + ["ok"] * 6, report
         assert report["claimed_minutes"] == 24 * 60, report
     elif name == "registers_taken_at_once":
         assert report["outcomes"] == ["ok"] * 4, report
@@ -862,59 +796,13 @@ def check_concurrent(name: str, report: dict) -> None:
         raise AssertionError(f"no checks for {name}")
 
 
+@postgres_only
 @pytest.mark.parametrize("name", CONCURRENT_SCENARIOS)
 def test_concurrent_scenario_on_postgresql(transactional_db, name):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite runs the same scenarios in a subprocess")
     check_concurrent(name, CONCURRENT_SCENARIOS[name]())
 
 
-SQLITE_SCRIPT = """
-import json
-
-import django
-
-django.setup()
-from django.core.management import call_command
-
-call_command("migrate", verbosity=0)
-
-from tests.test_claims import CONCURRENT_SCENARIOS
-
-print(json.dumps({name: scenario() for name, scenario in CONCURRENT_SCENARIOS.items()}))
-"""
-
-
+@sqlite_only
 def test_concurrent_scenarios_on_sqlite(tmp_path):
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        pytest.skip("the suite runs on PostgreSQL, where the same scenarios run in this process")
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "timebank.settings",
-        "SQLITE_PATH": str(tmp_path / "claims-races.sqlite3"),
-    }
-    result = subprocess.run(  # noqa: S603 - this interpreter running our own fixed script
-        [sys.executable, "-c", SQLITE_SCRIPT],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    reports = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(reports) == set(CONCURRENT_SCENARIOS)
-    for name, report in reports.items():
+    for name, report in run_on_sqlite(tmp_path, CONCURRENT_SCENARIOS).items():
         check_concurrent(name, report)

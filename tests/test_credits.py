@@ -12,8 +12,9 @@ import pytest
 from ledger.models import AccountKind, Transaction, TransactionKind
 from ledger.selectors import ledger_verify
 from ledger.services import transaction_post
-from tests.api_support import assert_problem, call
+from tests.api_support import SIGNED_IN, assert_problem, call
 from tests.assertions import unchanged, user_of
+from tests.conftest import PERSONAS
 from timebank.core.credits import programme_account, volunteer_account, volunteer_balance
 from timebank.core.models import AuditEntry
 
@@ -236,38 +237,28 @@ def test_api_reversal_is_idempotent_and_a_changed_payload_conflicts(
         assert_problem(call(client, "post", path, {"reason": "Again"}, HTTP_IDEMPOTENCY_KEY="k-2"), 422, "transaction")
 
 
-PERSONAS = [
-    "admin",
-    "coordinator",
-    "other_programme_coordinator",
-    "volunteer",
-    "mentor",
-    "partner",
-    "funder",
-    "outsider",
-]
 READS = {
-    "my balances": ("/me/credits", dict.fromkeys(PERSONAS, 200)),
+    "my balances": ("/me/credits", dict.fromkeys(SIGNED_IN, 200)),
     "statement": (
         "/volunteers/{volunteer}/statement?programme=tenants",
-        {**dict.fromkeys(PERSONAS, 404), "admin": 200, "coordinator": 200, "volunteer": 200},
+        {**dict.fromkeys(SIGNED_IN, 404), "admin": 200, "coordinator": 200, "volunteer": 200},
     ),
     "ledger summary": (
         "/programmes/tenants/ledger",
-        {**dict.fromkeys(PERSONAS, 404), "admin": 200, "coordinator": 200},
+        {**dict.fromkeys(SIGNED_IN, 404), "admin": 200, "coordinator": 200},
     ),
     "transactions": (
         "/programmes/tenants/transactions",
-        {**dict.fromkeys(PERSONAS, 404), "admin": 200, "coordinator": 200},
+        {**dict.fromkeys(SIGNED_IN, 404), "admin": 200, "coordinator": 200},
     ),
 }
 
 
-@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
+@pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("operation", READS)
-def test_api_read_matrix(request, history, volunteer, mentor, client, client_for, operation, persona):
+def test_api_read_matrix(history, volunteer, mentor, client_as, operation, persona):
     path, expected = READS[operation]
-    caller = client if persona == "anonymous" else client_for(user_of(request, persona))
+    caller = client_as(persona)
     response = caller.get("/api/v1" + path.format(volunteer=volunteer.pk))
     if persona == "anonymous":
         assert_problem(response, 401)
@@ -277,9 +268,9 @@ def test_api_read_matrix(request, history, volunteer, mentor, client, client_for
         assert response.status_code == 200
 
 
-@pytest.mark.parametrize("persona", [*PERSONAS, "anonymous"])
-def test_api_reverse_matrix(request, history, mentor, client, client_for, persona):
-    caller = client if persona == "anonymous" else client_for(user_of(request, persona))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_api_reverse_matrix(history, mentor, client_as, persona):
+    caller = client_as(persona)
     allowed = persona in ("admin", "coordinator")
     if allowed:
         response = call(caller, "post", f"/transactions/{history['article'].pk}/reverse", {"reason": "Matrix"})

@@ -12,28 +12,17 @@ so on SQLite they run in a fresh interpreter against a database file, where the
 threads queue on SQLite's write lock.
 """
 
-import json
-import os
-import subprocess
-import sys
-import threading
-from collections import Counter
-from pathlib import Path
-
 import pytest
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
-from ledger.errors import AlreadyReversed, InsufficientCredits
 from ledger.models import Account, AccountKind, Posting, Transaction, TransactionKind
 from ledger.selectors import ledger_verify
 from ledger.services import account_get, transaction_post, transaction_reverse
+from tests.concurrency import at_once, failures, postgres_only, run_on_sqlite, sqlite_only, tally
 
-ROOT = Path(__file__).resolve().parent.parent
 THREADS = 16
 CREDIT = 60
-# Threads blocked for longer than this are reported as hung (a deadlock nobody detected).
-JOIN_SECONDS = 120
 
 
 def _accounts(scope_id: int) -> dict[str, Account]:
@@ -59,39 +48,6 @@ def _balances(accounts) -> dict[str, int]:
     return {name: Account.objects.get(pk=account.pk).balance for name, account in accounts.items()}
 
 
-def _in_threads(count: int, work) -> list[tuple[str, object]]:
-    """Run work(i) in `count` threads released together; each outcome is ("ok", value),
-    ("refused", the refusal's class name) or ("error", repr)."""
-    start = threading.Barrier(count)
-    outcomes: list[tuple[str, object]] = [("hung", None)] * count
-
-    def run(i):
-        try:
-            start.wait()
-            outcomes[i] = ("ok", work(i))
-        except (InsufficientCredits, AlreadyReversed) as refusal:
-            outcomes[i] = ("refused", type(refusal).__name__)
-        except Exception as exc:
-            outcomes[i] = ("error", repr(exc))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(JOIN_SECONDS)
-    return outcomes
-
-
-def _tally(outcomes) -> dict[str, int]:
-    return dict(Counter(f"{kind}:{value}" if kind == "refused" else kind for kind, value in outcomes))
-
-
-def _errors(outcomes) -> list[str]:
-    return [str(value) for kind, value in outcomes if kind in ("error", "hung")]
-
-
 # --- Scenarios: plain functions returning JSON-ready reports, run by both databases ---
 
 
@@ -99,20 +55,18 @@ def redemptions_of_a_five_credit_balance() -> dict:
     accounts = _accounts(scope_id=101)
     _earn(accounts, "tenant", 5 * CREDIT, "meeting")
 
-    outcomes = _in_threads(
+    outcomes = at_once(
         THREADS,
-        lambda i: (
-            transaction_post(
-                kind=TransactionKind.REDEEM,
-                scope_id=101,
-                postings=[(accounts["tenant"], -CREDIT), (accounts["pool"], CREDIT)],
-                idempotency_key=f"swim-{i}",
-            ).pk
+        lambda i: transaction_post(
+            kind=TransactionKind.REDEEM,
+            scope_id=101,
+            postings=[(accounts["tenant"], -CREDIT), (accounts["pool"], CREDIT)],
+            idempotency_key=f"swim-{i}",
         ),
     )
     return {
-        "tally": _tally(outcomes),
-        "errors": _errors(outcomes),
+        "tally": tally(outcomes),
+        "errors": failures(outcomes),
         "balances": _balances(accounts),
         "redemptions": Transaction.objects.filter(scope_id=101, kind=TransactionKind.REDEEM).count(),
         "problems": ledger_verify().problems,
@@ -122,11 +76,16 @@ def redemptions_of_a_five_credit_balance() -> dict:
 def retries_with_one_idempotency_key() -> dict:
     accounts = _accounts(scope_id=102)
 
-    outcomes = _in_threads(THREADS, lambda i: _earn(accounts, "tenant", 2 * CREDIT, "claim:7:approve").pk)
+    transaction_ids = set()
+
+    def retry(i):
+        transaction_ids.add(_earn(accounts, "tenant", 2 * CREDIT, "claim:7:approve").pk)
+
+    outcomes = at_once(THREADS, retry)
     return {
-        "tally": _tally(outcomes),
-        "errors": _errors(outcomes),
-        "transaction_ids": sorted({value for kind, value in outcomes if kind == "ok"}),
+        "tally": tally(outcomes),
+        "errors": failures(outcomes),
+        "transaction_ids": sorted(transaction_ids),
         "transactions": Transaction.objects.filter(idempotency_key="102:claim:7:approve").count(),
         "balances": _balances(accounts),
         "problems": ledger_verify().problems,
@@ -137,17 +96,15 @@ def reversals_of_one_transaction() -> dict:
     accounts = _accounts(scope_id=103)
     original = _earn(accounts, "tenant", 3 * CREDIT, "meeting")
 
-    outcomes = _in_threads(
+    outcomes = at_once(
         THREADS,
-        lambda i: (
-            transaction_reverse(
-                original=original, reason="Logged twice", created_by=None, idempotency_key=f"undo-{i}"
-            ).pk
+        lambda i: transaction_reverse(
+            original=original, reason="Logged twice", created_by=None, idempotency_key=f"undo-{i}"
         ),
     )
     return {
-        "tally": _tally(outcomes),
-        "errors": _errors(outcomes),
+        "tally": tally(outcomes),
+        "errors": failures(outcomes),
         "reversals": Transaction.objects.filter(reverses=original).count(),
         "balances": _balances(accounts),
         "problems": ledger_verify().problems,
@@ -169,12 +126,11 @@ def transfers_both_ways() -> dict:
                 postings=[(accounts[giver], -1), (accounts[recipient], 1)],
                 idempotency_key=f"gift-{i}-{n}",
             )
-        return per_thread
 
-    outcomes = _in_threads(8, transfer_many)
+    outcomes = at_once(8, transfer_many)
     return {
-        "tally": _tally(outcomes),
-        "errors": _errors(outcomes),
+        "tally": tally(outcomes),
+        "errors": failures(outcomes),
         "gifts": Transaction.objects.filter(scope_id=104, kind=TransactionKind.GIFT).count(),
         "balances": _balances(accounts),
         "problems": ledger_verify().problems,
@@ -197,7 +153,7 @@ def check(name: str, report: dict) -> None:
     assert report["errors"] == [], report
     assert report["problems"] == [], report
     if name == "redemptions_of_a_five_credit_balance":
-        assert report["tally"] == {"ok": 5, "refused:InsufficientCredits": 11}
+        assert report["tally"] == {"ok": 5, "InsufficientCredits": 11}
         assert report["redemptions"] == 5
         assert report["balances"] == {"issuer": -300, "tenant": 0, "neighbour": 0, "pool": 300}
     elif name == "retries_with_one_idempotency_key":
@@ -205,7 +161,7 @@ def check(name: str, report: dict) -> None:
         assert len(report["transaction_ids"]) == 1 and report["transactions"] == 1
         assert report["balances"]["tenant"] == 120
     elif name == "reversals_of_one_transaction":
-        assert report["tally"] == {"ok": 1, "refused:AlreadyReversed": THREADS - 1}
+        assert report["tally"] == {"ok": 1, "AlreadyReversed": THREADS - 1}
         assert report["reversals"] == 1
         assert report["balances"] == {"issuer": 0, "tenant": 0, "neighbour": 0, "pool": 0}
     elif name == "transfers_both_ways":
@@ -217,10 +173,6 @@ def check(name: str, report: dict) -> None:
 
 
 # --- PostgreSQL: threads in this process -------------------------------------------
-
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="needs PostgreSQL; SQLite runs the same scenarios in a subprocess"
-)
 
 
 @postgres_only
@@ -270,43 +222,8 @@ def test_postgresql_postings_cannot_be_updated_or_deleted_with_sql(transactional
 
 # --- SQLite: the same scenarios in a fresh interpreter against a database file ---------
 
-SQLITE_SCRIPT = """
-import json
 
-import django
-
-django.setup()
-from django.core.management import call_command
-
-call_command("migrate", verbosity=0)
-
-from tests.test_ledger_concurrency import SCENARIOS
-
-print(json.dumps({name: scenario() for name, scenario in SCENARIOS.items()}))
-"""
-
-
+@sqlite_only
 def test_scenarios_on_sqlite(tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("the suite runs on PostgreSQL, where the same scenarios run in this process")
-    environment = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "timebank.settings",
-        "SQLITE_PATH": str(tmp_path / "ledger-races.sqlite3"),
-    }
-    result = subprocess.run(  # noqa: S603 - this interpreter running our own fixed script
-        [sys.executable, "-c", SQLITE_SCRIPT],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    reports = json.loads(result.stdout.strip().splitlines()[-1])
-
-    assert set(reports) == set(SCENARIOS)
-    for name, report in reports.items():
+    for name, report in run_on_sqlite(tmp_path, SCENARIOS).items():
         check(name, report)

@@ -7,65 +7,36 @@ and every GET, leaves every core table (the audit log included) as it was; an
 allowed POST redirects and writes its audit entry.
 """
 
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import resolve
 
-from tests.assertions import unchanged, user_of
+from tests.conftest import PERSONAS
 from tests.coverage import covered_elsewhere
-from timebank.core.models import AuditEntry
+from tests.page_support import (
+    COORDINATOR_FORM,
+    COORDINATOR_PAGE,
+    DONE,
+    OWN_FORM,
+    OWN_PAGE,
+    REDIRECT,
+    Route,
+    assert_page_permission,
+    fill,
+    outcomes,
+)
 from timebank.core.services.tokens import api_token_create
 from timebank.core.services.training import background_check_add, training_record_add
 from timebank.core.services.volunteers import consent_give
 from timebank.core.urls import urlpatterns
 
-PERSONAS = [
-    "admin",
-    "coordinator",
-    "other_programme_coordinator",
-    "volunteer",
-    "mentor",
-    "partner",
-    "funder",
-    "outsider",
-    "anonymous",
-]
-LOGIN = "login"  # 302 to the sign-in page
-REDIRECT = "redirect"  # a GET sent elsewhere (a volunteer to their own page)
-DONE = "done"  # an allowed POST: 302 after the change
-
-
-def outcomes(default, **by_persona) -> dict:
-    table = dict.fromkeys(PERSONAS, default)
-    table["anonymous"] = LOGIN
-    table.update(by_persona)
-    return table
-
-
 EVERYONE = outcomes(200)
 EVERYONE_AND_ANONYMOUS = outcomes(200, anonymous=200)
-COORDINATOR_PAGE = outcomes(403, admin=200, coordinator=200, other_programme_coordinator=404, outsider=404)
-COORDINATOR_FORM = outcomes(403, admin=DONE, coordinator=DONE, other_programme_coordinator=404, outsider=404)
 VOLUNTEER_PAGE = outcomes(404, admin=200, coordinator=200, volunteer=REDIRECT)
 VOLUNTEER_ACTION = outcomes(404, admin=DONE, coordinator=DONE, volunteer=403)
-OWN_PAGE = outcomes(404, volunteer=200, mentor=200)
-OWN_FORM = outcomes(404, volunteer=DONE, mentor=DONE)
 VOLUNTEER_AND_COORDINATORS = outcomes(404, admin=200, coordinator=200, volunteer=200)
-
-
-@dataclass
-class Route:
-    name: str
-    method: str
-    path: str  # formatted with the world's attributes
-    expected: dict
-    data: dict = field(default_factory=dict)
-    audited: bool = True
-    lands_on: str = ""  # where an allowed POST redirects, when that is the sign-in page
 
 
 def own_profile_data(**overrides) -> dict:
@@ -182,21 +153,7 @@ ROUTES = [
 
 
 @pytest.fixture
-def world(
-    admin,
-    coordinator,
-    other_programme_coordinator,
-    volunteer,
-    mentor,
-    partner,
-    funder,
-    outsider,
-    other_volunteer,
-    catalogue,
-    settings,
-    tmp_path,
-    today,
-):
+def world(every_persona, coordinator, volunteer, other_volunteer, catalogue, settings, tmp_path, today):
     """Every persona, plus records of `volunteer` to act on: their own unverified
     training with evidence, an unverified check, a consent, an API token."""
     settings.MEDIA_ROOT = tmp_path
@@ -219,46 +176,10 @@ def world(
     )
 
 
-def _fill(value: str, world) -> str:
-    return value.format(**vars(world))
-
-
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
-def test_permission_matrix(request, world, route: Route, persona: str):
-    client = Client()
-    if persona != "anonymous":
-        client.force_login(user_of(request, persona))
-    path = _fill(route.path, world)
-    data = {_fill(key, world): _fill(value, world) for key, value in route.data.items()}
-    expected = route.expected[persona]
-    audit_before = AuditEntry.objects.count()
-
-    def send():
-        return client.post(path, data) if route.method == "POST" else client.get(path)
-
-    if expected == DONE:
-        response = send()
-        assert response.status_code == 302, response.content[:500]
-        if route.lands_on:
-            assert response["Location"] == route.lands_on
-        else:
-            assert not response["Location"].startswith("/accounts/login/")
-        if route.audited:
-            assert AuditEntry.objects.count() > audit_before
-        return
-
-    with unchanged():
-        response = send()
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=")
-    elif expected == REDIRECT:
-        assert response.status_code == 302
-        assert response["Location"].startswith("/me/")
-    else:
-        assert response.status_code == expected
-    assert AuditEntry.objects.count() == audit_before
+def test_permission_matrix(client_as, world, route: Route, persona: str):
+    assert_page_permission(client_as(persona), route, route.expected[persona], world)
 
 
 def test_every_page_url_is_in_the_matrix():
@@ -266,7 +187,7 @@ def test_every_page_url_is_in_the_matrix():
     placeholders = SimpleNamespace(
         **dict.fromkeys(["volunteer", "membership", "record", "check", "consent", "token", "induction", "dbs"], 1)
     )
-    tried = {resolve(_fill(route.path, placeholders)).url_name for route in ROUTES}
+    tried = {resolve(fill(route.path, placeholders)).url_name for route in ROUTES}
     missing = {pattern.name for pattern in urlpatterns} - tried - covered_elsewhere("COVERED_PAGES")
     assert not missing, f"no permission matrix covers {sorted(missing)}: add rows, or see tests/coverage.py"
 

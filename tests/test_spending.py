@@ -8,23 +8,26 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import threading
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, connections
+from django.db.models import Max
 from django.utils import timezone
 from djmoney.money import Money
 
 from ledger.errors import IdempotencyConflict, InsufficientCredits
-from ledger.models import AccountKind, Transaction, TransactionKind
+from ledger.models import AccountKind, Posting, Transaction, TransactionKind
 from ledger.selectors import ledger_verify
 from tests.assertions import assert_audited, errors_of, last_audit
+from tests.concurrency import at_once, postgres_only, run_on_sqlite, sqlite_only
+from tests.conftest import PASSWORD
 from tests.spending_support import CREDIT, balance, earn, nothing_changes, spending_world
-from timebank.core.models import Gift, MembershipStatus, Redemption, Voucher, VoucherStatus
+from timebank.core.models import AuditEntry, Gift, MembershipStatus, Redemption, Role, User, Voucher, VoucherStatus
 from timebank.core.selectors.partners import (
     monthly_uses,
     offer_rows_for,
@@ -40,6 +43,7 @@ from timebank.core.services.partners import (
     partner_venue_create,
     partner_venue_update,
 )
+from timebank.core.services.programmes import account_create, membership_grant, organisation_create, programme_create
 from timebank.core.services.redeem import (
     VOUCHER_ALPHABET,
     redeem_at_till,
@@ -48,7 +52,7 @@ from timebank.core.services.redeem import (
     voucher_issue,
     vouchers_expire,
 )
-from timebank.core.services.volunteers import membership_status_change
+from timebank.core.services.volunteers import membership_status_change, volunteer_register
 from timebank.core.tasks_spending import expire_vouchers
 
 
@@ -708,87 +712,243 @@ def test_the_dashboard_totals_redemptions_and_their_cash_value_by_month(programm
         partner_dashboard(partner, world.cinema)
 
 
-# --- At the same moment (PostgreSQL: threads with their own connections) -----------------------
+# --- At the same moment: threads with their own database connections -----------------------
+#
+# Each race builds its own programme through the services (it runs outside any test
+# transaction) and returns a JSON-ready report. On PostgreSQL it runs in this process; on
+# SQLite in a fresh interpreter against a database file (tests/concurrency.py). `written`
+# counts the rows written while the requests raced, so a refused request that left a
+# voucher, a redemption, a ledger transaction or an audit entry behind shows up there.
 
-postgres_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the SQLite test database is one in-memory connection"
-)
-
-
-def _at_once(count: int, work) -> list[str]:
-    """Run work(i) in `count` threads released together; each outcome is 'ok', the refusal's
-    class name, or 'error: ...'."""
-    start = threading.Barrier(count)
-    outcomes = ["hung"] * count
-
-    def run(i):
-        try:
-            start.wait()
-            work(i)
-            outcomes[i] = "ok"
-        except (ValidationError, PermissionDenied) as refusal:
-            outcomes[i] = type(refusal).__name__
-        except Exception as exc:
-            outcomes[i] = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    return outcomes
+RACE_TABLES = {
+    "vouchers": Voucher,
+    "redemptions": Redemption,
+    "transactions": Transaction,
+    "postings": Posting,
+    "audit": AuditEntry,
+}
 
 
-@postgres_only
-def test_eight_tills_confirming_one_voucher_at_once_pay_once(transactional_db, programme, world, vera, partner):
-    voucher = voucher_issue(actor=vera.user, volunteer=vera, offer=world.swim)
+def _race_world(tag: str) -> SimpleNamespace:
+    """The worked example, built afresh: a coordinator, the pool with `partner` on its till
+    and its 2-credit swim, the cinema's 3-credit film, and Vera with 5 credits."""
+    admin = User.objects.create_superuser(f"admin-{tag}", f"admin-{tag}@example.org", PASSWORD)
+    organisation = organisation_create(actor=admin, name=f"Taff Housing {tag}", slug=f"taff-{tag}")
+    programme = programme_create(
+        actor=admin, organisation=organisation, name=f"Tenants {tag}", slug=f"tenants-{tag}", hourly_value="12.00"
+    )
+    staff = {}
+    for role in (Role.COORDINATOR, Role.PARTNER):
+        staff[role] = account_create(
+            actor=admin, username=f"{role}-{tag}", password=PASSWORD, full_name=f"{role.title()} Person"
+        )
+        membership_grant(actor=admin, user=staff[role], programme=programme, role=role)
+    coordinator, partner = staff[Role.COORDINATOR], staff[Role.PARTNER]
+    vera = volunteer_register(
+        actor=coordinator,
+        programme=programme,
+        full_name="Vera Volunteer",
+        status=MembershipStatus.ACTIVE,
+        consent_to_record=True,
+    )
+    earn(programme, vera, 5 * CREDIT)
+    venues = spending_world(coordinator=coordinator, programme=programme, partner=partner)
+    return SimpleNamespace(programme=programme, coordinator=coordinator, partner=partner, vera=vera, **vars(venues))
 
-    outcomes = _at_once(8, lambda i: voucher_confirm(actor=partner, code=voucher.code, venue=world.pool))
 
-    assert sorted(outcomes) == ["ValidationError"] * 7 + ["ok"]
-    assert (balance(programme, venue=world.pool), held(programme), Redemption.objects.count()) == (120, 0, 1)
-    assert ledger_verify().ok
+def _one_credit_gym_session(world):
+    """An offer without a monthly limit."""
+    return offer_create(
+        actor=world.coordinator,
+        venue=world.pool,
+        title="Gym session",
+        price_minutes=CREDIT,
+        cash_value="2.00",
+        starts_on=timezone.localdate() - dt.timedelta(days=40),
+    )
 
 
-@postgres_only
-@pytest.mark.parametrize("past_expiry", [False, True], ids=["live", "past-expiry"])
-def test_cancel_confirm_and_expiry_racing_on_one_voucher_settle_it_once(
-    transactional_db, programme, world, vera, partner, past_expiry
-):
-    voucher = voucher_issue(actor=vera.user, volunteer=vera, offer=world.swim)
+def _last_rows() -> dict[str, int]:
+    """The highest id in each table a spending request writes: what a race writes comes after."""
+    return {name: model.objects.aggregate(last=Max("pk"))["last"] or 0 for name, model in RACE_TABLES.items()}
+
+
+def _race_report(world, outcomes: list[str], before: dict[str, int]) -> dict:
+    new = {name: model.objects.filter(pk__gt=before[name]) for name, model in RACE_TABLES.items()}
+    return {
+        "outcomes": sorted(outcomes),
+        "written": {
+            "vouchers": new["vouchers"].count(),
+            "redemptions": new["redemptions"].count(),
+            "transactions": dict(Counter(new["transactions"].values_list("kind", flat=True))),
+            "postings": new["postings"].count(),
+            "audit": dict(Counter(new["audit"].values_list("action", flat=True))),
+        },
+        "balances": {
+            "vera": balance(world.programme, volunteer=world.vera),
+            "pool": balance(world.programme, venue=world.pool),
+            "held": held(world.programme),
+        },
+        "problems": ledger_verify().problems,
+    }
+
+
+def eight_tills_confirming_one_voucher() -> dict:
+    world = _race_world("tills")
+    voucher = voucher_issue(actor=world.vera.user, volunteer=world.vera, offer=world.swim)
+    before = _last_rows()
+
+    outcomes = at_once(8, lambda i: voucher_confirm(actor=world.partner, code=voucher.code, venue=world.pool))
+    return _race_report(world, outcomes, before)
+
+
+def _cancel_confirm_and_expiry_on_one_voucher(tag: str, *, past_expiry: bool) -> dict:
+    world = _race_world(tag)
+    voucher = voucher_issue(actor=world.vera.user, volunteer=world.vera, offer=world.swim)
     if past_expiry:
         Voucher.objects.filter(pk=voucher.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    expired = []
+
     actions = [
-        lambda: voucher_cancel(actor=vera.user, voucher=voucher),
-        lambda: voucher_confirm(actor=partner, code=voucher.code, venue=world.pool),
-        lambda: vouchers_expire(),
+        lambda: voucher_cancel(actor=world.vera.user, voucher=voucher),
+        lambda: voucher_confirm(actor=world.partner, code=voucher.code, venue=world.pool),
+        lambda: expired.append(vouchers_expire()),
     ] * 3
+    before = _last_rows()
 
-    outcomes = _at_once(len(actions), lambda i: actions[i]())
-
+    outcomes = at_once(len(actions), lambda i: actions[i]())
     voucher.refresh_from_db()
-    assert not [outcome for outcome in outcomes if outcome.startswith(("error", "hung"))], outcomes
-    if past_expiry:
-        assert voucher.status in (VoucherStatus.CANCELLED, VoucherStatus.EXPIRED)
+    return {
+        **_race_report(world, outcomes, before),
+        "by_action": {action: sorted(outcomes[n::3]) for n, action in enumerate(("cancel", "confirm", "expire"))},
+        "expired": sum(expired),
+        "status": voucher.status,
+        "hold_reversals": Transaction.objects.filter(reverses=voucher.hold_transaction).count(),
+    }
+
+
+def cancel_confirm_and_expiry_on_a_live_voucher() -> dict:
+    return _cancel_confirm_and_expiry_on_one_voucher("live", past_expiry=False)
+
+
+def cancel_confirm_and_expiry_on_a_voucher_past_expiry() -> dict:
+    return _cancel_confirm_and_expiry_on_one_voucher("past-expiry", past_expiry=True)
+
+
+def eight_vouchers_against_a_monthly_limit_of_two() -> dict:
+    world = _race_world("limit")
+    earn(world.programme, world.vera, 20 * CREDIT)
+    offer_update(actor=world.coordinator, offer=world.swim, monthly_limit_per_person=2)
+    before = _last_rows()
+
+    outcomes = at_once(8, lambda i: voucher_issue(actor=world.vera.user, volunteer=world.vera, offer=world.swim))
+    return _race_report(world, outcomes, before)
+
+
+def sixteen_vouchers_against_five_credits() -> dict:
+    world = _race_world("vouchers")
+    gym = _one_credit_gym_session(world)
+    before = _last_rows()
+
+    outcomes = at_once(16, lambda i: voucher_issue(actor=world.vera.user, volunteer=world.vera, offer=gym))
+    return _race_report(world, outcomes, before)
+
+
+def sixteen_till_redemptions_against_five_credits() -> dict:
+    world = _race_world("till")
+    gym = _one_credit_gym_session(world)
+    before = _last_rows()
+
+    outcomes = at_once(
+        16,
+        lambda i: redeem_at_till(
+            actor=world.partner, venue=world.pool, membership_number=world.vera.membership_number, offer=gym
+        ),
+    )
+    return _race_report(world, outcomes, before)
+
+
+RACES = {
+    f.__name__: f
+    for f in (
+        eight_tills_confirming_one_voucher,
+        cancel_confirm_and_expiry_on_a_live_voucher,
+        cancel_confirm_and_expiry_on_a_voucher_past_expiry,
+        eight_vouchers_against_a_monthly_limit_of_two,
+        sixteen_vouchers_against_five_credits,
+        sixteen_till_redemptions_against_five_credits,
+    )
+}
+
+
+def _written(*, vouchers=0, redemptions=0, transactions=None, audit=None) -> dict:
+    transactions = transactions or {}
+    return {
+        "vouchers": vouchers,
+        "redemptions": redemptions,
+        "transactions": transactions,
+        "postings": 2 * sum(transactions.values()),
+        "audit": audit or {},
+    }
+
+
+def check_race(name: str, report: dict) -> None:
+    """What each race must show, on either database."""
+    assert report["problems"] == [], report
+    written = report["written"]
+    if name == "eight_tills_confirming_one_voucher":
+        assert report["outcomes"] == ["ValidationError"] * 7 + ["ok"], report
+        assert report["balances"] == {"vera": 3 * CREDIT, "pool": 2 * CREDIT, "held": 0}, report
+        assert written == _written(redemptions=1, transactions={"redeem": 1}, audit={"voucher.redeem": 1})
+    elif name.startswith("cancel_confirm_and_expiry_on_a"):
+        # One of the nine requests settles the voucher; which one is the race's to decide.
+        winner = {VoucherStatus.CANCELLED: "cancel", VoucherStatus.REDEEMED: "confirm", VoucherStatus.EXPIRED: "expire"}
+        winner = winner[report["status"]]
+        assert winner in (("cancel", "expire") if name.endswith("past_expiry") else ("cancel", "confirm")), report
+
+        def three(won: bool) -> list[str]:
+            return ["ValidationError"] * (3 - won) + ["ok"] * won
+
+        # Every expiry run finishes, expiring nothing unless it won; the losing cancels and
+        # confirmations are refused.
+        assert report["by_action"] == {
+            "cancel": three(winner == "cancel"),
+            "confirm": three(winner == "confirm"),
+            "expire": ["ok"] * 3,
+        }, report
+        assert report["expired"] == int(winner == "expire"), report
+        spent = 2 * CREDIT if winner == "confirm" else 0
+        assert report["balances"] == {"vera": 5 * CREDIT - spent, "pool": spent, "held": 0}, report
+        assert report["hold_reversals"] == (0 if spent else 1), report
+        settlements = {
+            "cancel": _written(transactions={"reverse": 1}, audit={"voucher.cancel": 1}),
+            "confirm": _written(redemptions=1, transactions={"redeem": 1}, audit={"voucher.redeem": 1}),
+            "expire": _written(transactions={"reverse": 1}, audit={"voucher.expire": 1}),
+        }
+        assert written == settlements[winner]
+    elif name == "eight_vouchers_against_a_monthly_limit_of_two":
+        assert report["outcomes"] == ["ValidationError"] * 6 + ["ok"] * 2, report
+        assert report["balances"] == {"vera": 25 * CREDIT - 2 * 2 * CREDIT, "pool": 0, "held": 2 * 2 * CREDIT}, report
+        assert written == _written(vouchers=2, transactions={"redeem": 2}, audit={"voucher.issue": 2})
+    elif name == "sixteen_vouchers_against_five_credits":
+        assert report["outcomes"] == ["InsufficientCredits"] * 11 + ["ok"] * 5, report
+        assert report["balances"] == {"vera": 0, "pool": 0, "held": 5 * CREDIT}, report
+        assert written == _written(vouchers=5, transactions={"redeem": 5}, audit={"voucher.issue": 5})
+    elif name == "sixteen_till_redemptions_against_five_credits":
+        assert report["outcomes"] == ["InsufficientCredits"] * 11 + ["ok"] * 5, report
+        assert report["balances"] == {"vera": 0, "pool": 5 * CREDIT, "held": 0}, report
+        assert written == _written(redemptions=5, transactions={"redeem": 5}, audit={"redemption.till": 5})
     else:
-        assert voucher.status in (VoucherStatus.CANCELLED, VoucherStatus.REDEEMED)
-    spent = 2 * CREDIT if voucher.status == VoucherStatus.REDEEMED else 0
-    assert (balance(programme, volunteer=vera), held(programme)) == (5 * CREDIT - spent, 0)
-    assert balance(programme, venue=world.pool) == spent
-    assert Transaction.objects.filter(reverses=voucher.hold_transaction).count() == (0 if spent else 1)
-    assert ledger_verify().ok
+        raise AssertionError(f"no checks for {name}")
 
 
 @postgres_only
-def test_eight_vouchers_taken_at_once_respect_the_monthly_limit(transactional_db, programme, world, vera, coordinator):
-    earn(programme, vera, 20 * CREDIT)
-    offer_update(actor=coordinator, offer=world.swim, monthly_limit_per_person=2)
+@pytest.mark.parametrize("name", RACES)
+def test_spending_race_on_postgresql(transactional_db, name):
+    check_race(name, RACES[name]())
 
-    outcomes = _at_once(8, lambda i: voucher_issue(actor=vera.user, volunteer=vera, offer=world.swim))
 
-    assert sorted(outcomes) == ["ValidationError"] * 6 + ["ok"] * 2
-    assert Voucher.objects.filter(volunteer=vera).count() == 2
-    assert balance(programme, volunteer=vera) == 25 * CREDIT - 2 * 2 * CREDIT
-    assert ledger_verify().ok
+@sqlite_only
+def test_spending_races_on_sqlite(tmp_path):
+    for name, report in run_on_sqlite(tmp_path, RACES).items():
+        check_race(name, report)

@@ -9,19 +9,28 @@ every ledger row as it was; an allowed POST redirects and writes its audit entry
 """
 
 import re
-from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
-from django.test import Client
 from django.urls import resolve
 
 from ledger.models import AccountKind
 from ledger.selectors import ledger_verify
-from tests.assertions import user_of
+from tests.conftest import PERSONAS
+from tests.page_support import (
+    COORDINATOR_FORM,
+    COORDINATOR_PAGE,
+    DONE,
+    OWN_FORM,
+    OWN_PAGE,
+    Route,
+    assert_page_permission,
+    fill,
+    outcomes,
+)
 from tests.spending_support import CREDIT, balance, earn, nothing_changes, spending_world
 from tests.test_browser import PHONE, browser, sign_in  # noqa: F401 - `browser` is a fixture
-from timebank.core.models import AuditEntry, Gift, Offer, PartnerVenue, Redemption, Voucher, VoucherStatus
+from timebank.core.models import Gift, Offer, PartnerVenue, Redemption, Voucher, VoucherStatus
 from timebank.core.services.gifts import gift_to_fund
 from timebank.core.services.programmes import account_create, membership_grant
 from timebank.core.services.redeem import voucher_issue
@@ -30,46 +39,11 @@ from timebank.core.views import partners as partner_views
 from timebank.core.views import spending as spending_views
 from timebank.core.views.card import qr_svg
 
-PERSONAS = [
-    "admin",
-    "coordinator",
-    "other_programme_coordinator",
-    "volunteer",
-    "mentor",
-    "partner",
-    "funder",
-    "outsider",
-    "anonymous",
-]
-LOGIN = "login"
-DONE = "done"
-
-
-def outcomes(default, **by_persona) -> dict:
-    table = dict.fromkeys(PERSONAS, default)
-    table["anonymous"] = LOGIN
-    table.update(by_persona)
-    return table
-
-
-OWN_PAGE = outcomes(404, volunteer=200, mentor=200)
-OWN_FORM = outcomes(404, volunteer=DONE, mentor=DONE)
 VERAS_PAGE = outcomes(404, volunteer=200)
 VERAS_FORM = outcomes(404, volunteer=DONE)
 TILL_PAGE = outcomes(404, partner=200, admin=403, coordinator=403)
 TILL_FORM = outcomes(404, partner=DONE, admin=403, coordinator=403)
 DASHBOARD = outcomes(404, partner=200, admin=200, coordinator=200)
-COORDINATOR_PAGE = outcomes(403, admin=200, coordinator=200, other_programme_coordinator=404, outsider=404)
-COORDINATOR_FORM = outcomes(403, admin=DONE, coordinator=DONE, other_programme_coordinator=404, outsider=404)
-
-
-@dataclass
-class Route:
-    name: str
-    method: str
-    path: str
-    expected: dict
-    data: dict = field(default_factory=dict)
 
 
 OFFER_DATA = {
@@ -177,18 +151,7 @@ COVERED_PAGES = {
 
 
 @pytest.fixture
-def world(
-    admin,
-    coordinator,
-    other_programme_coordinator,
-    volunteer,
-    mentor,
-    partner,
-    funder,
-    outsider,
-    programme,
-    other_programme,
-):
+def world(every_persona, admin, coordinator, volunteer, mentor, partner, programme, other_programme):
     """The pool (the partner's till) and the cinema; Vera and the mentor with 5 credits each;
     2 credits in the community fund; Vera's open swim voucher; a second partner-role holder
     not yet on any staff."""
@@ -215,38 +178,10 @@ def world(
     )
 
 
-def _fill(value: str, ids) -> str:
-    return value.format(**vars(ids))
-
-
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.name)
-def test_permission_matrix(request, world, route: Route, persona: str):
-    client = Client()
-    if persona != "anonymous":
-        client.force_login(user_of(request, persona))
-    path = _fill(route.path, world.ids)
-    data = {key: _fill(value, world.ids) for key, value in route.data.items()}
-    expected = route.expected[persona]
-    audit_before = AuditEntry.objects.count()
-
-    def send():
-        return client.post(path, data) if route.method == "POST" else client.get(path)
-
-    if expected == DONE:
-        response = send()
-        assert response.status_code == 302, response.content[:2000]
-        assert not response["Location"].startswith("/accounts/login/")
-        assert AuditEntry.objects.count() > audit_before
-        return
-
-    with nothing_changes():
-        response = send()
-    if expected == LOGIN:
-        assert response.status_code == 302
-        assert response["Location"].startswith("/accounts/login/?next=")
-    else:
-        assert response.status_code == expected, response.content[:2000]
+def test_permission_matrix(client_as, world, route: Route, persona: str):
+    assert_page_permission(client_as(persona), route, route.expected[persona], world.ids)
 
 
 def test_every_spending_page_is_in_the_matrix():
@@ -257,7 +192,7 @@ def test_every_spending_page_is_in_the_matrix():
         if getattr(pattern.callback, "__module__", "") in (partner_views.__name__, spending_views.__name__)
     }
     ids = SimpleNamespace(**dict.fromkeys(["swim", "pool", "cinema", "voucher", "code", "number"], 1))
-    tried = {resolve(_fill(route.path, ids).split("?")[0]).url_name for route in ROUTES}
+    tried = {resolve(fill(route.path, ids).split("?")[0]).url_name for route in ROUTES}
     assert spending == tried == COVERED_PAGES
 
 

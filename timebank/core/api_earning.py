@@ -34,16 +34,9 @@ from timebank.core.selectors.claims import (
 )
 from timebank.core.selectors.programmes import programme_get
 from timebank.core.selectors.volunteers import volunteer_get, volunteers_for
-from timebank.core.services.claims import (
-    activity_create,
-    activity_session_create,
-    attendance_record,
-    claim_approve,
-    claim_log,
-    claim_reject,
-    claims_approve_bulk,
-    client_source_ref,
-)
+from timebank.core.services.activities import activity_create, activity_session_create
+from timebank.core.services.attendance import attendance_record
+from timebank.core.services.claims import claim_approve, claim_log, claim_reject, claims_approve_bulk, client_source_ref
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 
 router = Router(tags=["earning"])

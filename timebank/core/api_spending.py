@@ -52,6 +52,31 @@ IDEMPOTENCY_KEY = Header(
 # --- Schemas ------------------------------------------------------------------------------
 
 
+class _CashValueOut(Schema):
+    """For a row whose `cash_value` is Money: the schema declares `cash_value: Decimal` and
+    `currency: str` where they belong in its output, and these resolve them."""
+
+    @staticmethod
+    def resolve_cash_value(obj) -> Decimal:
+        return obj.cash_value.amount
+
+    @staticmethod
+    def resolve_currency(obj) -> str:
+        return str(obj.cash_value.currency)
+
+
+class _OfOfferOut(Schema):
+    """For a row taken against an offer (a voucher, a redemption): its `offer` id and `offer_title`."""
+
+    @staticmethod
+    def resolve_offer(obj) -> int:
+        return obj.offer_id
+
+    @staticmethod
+    def resolve_offer_title(obj) -> str:
+        return obj.offer.title
+
+
 class VenueOut(Schema):
     id: int
     programme: str = Field(description="The programme's slug.")
@@ -64,7 +89,7 @@ class VenueOut(Schema):
         return obj.programme.slug
 
 
-class OfferOut(Schema):
+class OfferOut(_CashValueOut):
     id: int
     programme: str = Field(description="The programme's slug.")
     venue: int
@@ -101,16 +126,8 @@ class OfferOut(Schema):
     def resolve_price(obj) -> str:
         return format_minutes(obj.price_minutes)
 
-    @staticmethod
-    def resolve_cash_value(obj) -> Decimal:
-        return obj.cash_value.amount
 
-    @staticmethod
-    def resolve_currency(obj) -> str:
-        return str(obj.cash_value.currency)
-
-
-class VoucherOut(Schema):
+class VoucherOut(_OfOfferOut):
     id: int
     code: str = Field(description="What the venue types or scans.")
     offer: int
@@ -122,14 +139,6 @@ class VoucherOut(Schema):
     issued_at: dt.datetime
     expires_at: dt.datetime
     closed_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_offer(obj) -> int:
-        return obj.offer_id
-
-    @staticmethod
-    def resolve_offer_title(obj) -> str:
-        return obj.offer.title
 
     @staticmethod
     def resolve_venue(obj) -> int:
@@ -153,7 +162,7 @@ class VoucherConfirmIn(Schema):
     venue: int | None = Field(None, description="Your venue's id; any venue you work at when left out.")
 
 
-class RedemptionOut(Schema):
+class RedemptionOut(_OfOfferOut, _CashValueOut):
     id: int
     offer: int
     offer_title: str
@@ -166,14 +175,6 @@ class RedemptionOut(Schema):
     redeemed_at: dt.datetime
 
     @staticmethod
-    def resolve_offer(obj) -> int:
-        return obj.offer_id
-
-    @staticmethod
-    def resolve_offer_title(obj) -> str:
-        return obj.offer.title
-
-    @staticmethod
     def resolve_venue(obj) -> int:
         return obj.venue_id
 
@@ -184,14 +185,6 @@ class RedemptionOut(Schema):
     @staticmethod
     def resolve_voucher_code(obj) -> str | None:
         return obj.voucher.code if obj.voucher_id else None
-
-    @staticmethod
-    def resolve_cash_value(obj) -> Decimal:
-        return obj.cash_value.amount
-
-    @staticmethod
-    def resolve_currency(obj) -> str:
-        return str(obj.cash_value.currency)
 
 
 class TillRedeemIn(Schema):
@@ -208,7 +201,7 @@ class MemberOut(Schema):
     balance: str
 
 
-class MonthOut(Schema):
+class MonthOut(_CashValueOut):
     month: dt.date = Field(description="The first day of the month.")
     redemptions: int
     minutes: int
@@ -388,17 +381,7 @@ def redemption_list(request, venue_id: int):
 )
 def redemption_months(request, venue_id: int):
     """Redemptions, credits and cash value per calendar month, newest month first."""
-    dashboard = partner_dashboard(request.auth, venue_get(request.auth, venue_id), recent=0)
-    return [
-        {
-            "month": month.month,
-            "redemptions": month.redemptions,
-            "minutes": month.minutes,
-            "cash_value": month.cash_value.amount,
-            "currency": str(month.cash_value.currency),
-        }
-        for month in dashboard.months
-    ]
+    return partner_dashboard(request.auth, venue_get(request.auth, venue_id), recent=0).months
 
 
 # --- Gifts and the community fund ----------------------------------------------------------------

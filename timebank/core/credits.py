@@ -6,9 +6,9 @@ earn in, a partner venue one in its programme. Each programme has an issuer
 vouchers not yet used, and a sink for expired credits.
 """
 
-from ledger.models import Account, AccountKind
 from ledger.selectors import balance_of
 from ledger.services import account_get
+from ledger.types import Account, AccountKind
 from timebank.core.models import PartnerVenue, Programme, VolunteerProfile
 
 

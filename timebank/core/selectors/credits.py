@@ -7,10 +7,16 @@ transaction of the programmes they coordinate; nobody else sees any.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Sum
-
-from ledger.models import Account, AccountKind, Transaction
-from ledger.selectors import Statement, account_find, statement, transaction_get, transactions_of_scope
+from ledger.selectors import (
+    Statement,
+    account_find,
+    balances_by_kind,
+    balances_by_scope,
+    statement,
+    transaction_get,
+    transactions_of_scope,
+)
+from ledger.types import AccountKind, Transaction
 from timebank.core.models import Membership, Programme, User, VolunteerProfile
 from timebank.core.permissions import VOLUNTEERING_ROLES, coordinated_programme_ids
 
@@ -28,9 +34,7 @@ def my_balances(user: User) -> list[CreditBalance]:
         return []
     programme_ids = Membership.objects.filter(user=user, role__in=VOLUNTEERING_ROLES).values("programme_id")
     programmes = Programme.objects.filter(id__in=programme_ids).order_by("name")
-    balances = dict(
-        Account.objects.filter(kind=AccountKind.VOLUNTEER, holder_id=volunteer.pk).values_list("scope_id", "balance")
-    )
+    balances = balances_by_scope(kind=AccountKind.VOLUNTEER, holder_id=volunteer.pk)
     return [CreditBalance(programme, balances.get(programme.pk, 0)) for programme in programmes]
 
 
@@ -80,12 +84,7 @@ class ProgrammeLedger:
 
 def programme_ledger(programme: Programme) -> ProgrammeLedger:
     """Where a programme's credits are, from cached balances: a few rows, whatever the history."""
-    sums = dict(
-        Account.objects.filter(scope_id=programme.pk)
-        .values("kind")
-        .annotate(total=Sum("balance"))
-        .values_list("kind", "total")
-    )
+    sums = balances_by_kind(scope_id=programme.pk)
     return ProgrammeLedger(
         programme=programme,
         issued=-sums.get(AccountKind.ISSUER, 0),

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from ledger.models import AccountKind
 from ledger.selectors import balance_of
+from ledger.types import AccountKind
 from timebank.core.credits import volunteer_balance
 from timebank.core.models import (
     Gift,

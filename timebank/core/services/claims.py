@@ -1,12 +1,13 @@
-"""Earning credits by giving time: activities, their sessions, hours claims,
-approval (by a coordinator, or at once by the activity's rule), rejection,
-bulk approval, the attendance register and reversal of an approved claim.
+"""Hours claims: logging time given, the coordinator's decision on it (approval, one
+claim or many, and rejection), and reversal of an approved claim's credits.
 
-Credits move only on approval: one `earn` transaction from the programme's
-issuer to the volunteer, with the idempotency key f"claim:{pk}:approve", so a
-claim is paid at most once whatever retries or races happen. Every refusal is
-a ValidationError naming the field (or PermissionDenied) raised before anything
-is written.
+Credits move only on approval, through services.claim_credits: one `earn`
+transaction from the programme's issuer to the volunteer, keyed by the claim, so a
+claim is paid at most once whatever retries or races happen. A claim the activity's
+rule covers is approved as it is logged. Activities and sessions live in
+services.activities, the attendance register in services.attendance, and the rules
+every claim meets in services.claim_rules. Every refusal is a ValidationError
+naming the field (or PermissionDenied) raised before anything is written.
 """
 
 import datetime as dt
@@ -14,49 +15,43 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.errors import AlreadyReversed, IdempotencyConflict
-from ledger.models import AccountKind, Transaction, TransactionKind
-from ledger.services import transaction_post, transaction_reverse
+from ledger.selectors import reversal_of
+from ledger.services import transaction_reverse
+from ledger.types import Account, AccountKind, Transaction
 from timebank.core.credits import programme_account, volunteer_account
+from timebank.core.durations import duration_text
 from timebank.core.models import (
     Activity,
     ActivitySession,
     AuditEntry,
     ClaimSource,
     ClaimStatus,
-    CreditRule,
     HoursClaim,
-    Membership,
-    MembershipStatus,
-    Programme,
     User,
     VolunteerProfile,
 )
-from timebank.core.permissions import (
-    VOLUNTEERING_ROLES,
-    can_coordinate,
-    coordinated_programme_ids,
-    require_coordinator,
-)
+from timebank.core.permissions import can_coordinate, coordinated_programme_ids, require_coordinator
 from timebank.core.services.audit import audit_record, audit_records
+from timebank.core.services.claim_credits import (
+    APPROVAL_FIELDS,
+    approval_audit_entry,
+    claim_credits_issue,
+    claim_mark_approved,
+    earn_post,
+)
+from timebank.core.services.claim_rules import claim_check, claim_limits_check, volunteer_lock
 
-DAY_MINUTES = 24 * 60
-NOTE_MAX = 500
 REASON_MAX = 500
 # Client idempotency keys become part of HoursClaim.source_ref (100 characters).
 CLIENT_KEY_MAX = 64
 
 
-def approval_key(claim: HoursClaim) -> str:
-    """The ledger idempotency key of a claim's approval: one payment per claim, ever."""
-    return f"claim:{claim.pk}:approve"
-
-
 def reversal_key(claim: HoursClaim) -> str:
+    """The ledger idempotency key of the reversal of a claim's credits."""
     return f"claim:{claim.pk}:reverse"
 
 
@@ -70,218 +65,11 @@ def client_source_ref(user: User, key: str) -> str:
     return f"api:{user.pk}:{key}"
 
 
-def duration_text(minutes: int) -> str:
-    """'2 h 30 min', '45 min', '3 h'."""
-    hours, rest = divmod(minutes, 60)
-    if hours and rest:
-        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": rest}
-    if hours:
-        return _("%(hours)s h") % {"hours": hours}
-    return _("%(minutes)s min") % {"minutes": rest}
-
-
-# --- Activities and sessions ---------------------------------------------------------
-
-
-def _within_a_day(value, *, allow_zero: bool = False) -> bool:
-    """A whole number of minutes from 1 (or 0) to 24 hours."""
-    low = 0 if allow_zero else 1
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= DAY_MINUTES
-
-
-@transaction.atomic
-def activity_create(
-    *,
-    actor: User,
-    programme: Programme,
-    name: str,
-    credit_rule: str = CreditRule.PER_HOUR,
-    fixed_minutes: int | None = None,
-    auto_approve_max_minutes: int | None = None,
-    description: str = "",
-) -> Activity:
-    """Add something the programme credits. Per-hour activities credit the time given;
-    fixed ones credit `fixed_minutes` whatever the time. Claims up to
-    `auto_approve_max_minutes` are approved at once (the programme's default when None;
-    0 means a coordinator always decides)."""
-    require_coordinator(actor, programme)
-    name = (name or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not name:
-        errors["name"] = [_("Enter a name.")]
-    elif len(name) > 200:
-        errors["name"] = [_("Use 200 characters or fewer.")]
-    elif Activity.objects.filter(programme=programme, name__iexact=name).exists():
-        errors["name"] = [_("The programme already has an activity with this name.")]
-    if credit_rule not in CreditRule.values:
-        errors["credit_rule"] = [_("Choose how the activity is credited.")]
-    elif credit_rule == CreditRule.FIXED:
-        if not _within_a_day(fixed_minutes):
-            errors["fixed_minutes"] = [_("Give a fixed credit from 1 minute to 24 hours.")]
-    elif fixed_minutes is not None:
-        errors["fixed_minutes"] = [_("Only activities credited a fixed number of credits have a fixed credit.")]
-    if auto_approve_max_minutes is None:
-        auto_approve_max_minutes = programme.auto_approve_max_minutes
-    if not _within_a_day(auto_approve_max_minutes, allow_zero=True):
-        errors["auto_approve_max_minutes"] = [_("Give a limit from 0 (a coordinator always approves) to 24 hours.")]
-    if errors:
-        raise ValidationError(errors)
-    activity = Activity.objects.create(
-        programme=programme,
-        name=name,
-        description=(description or "").strip(),
-        credit_rule=credit_rule,
-        fixed_minutes=fixed_minutes if credit_rule == CreditRule.FIXED else None,
-        auto_approve_max_minutes=auto_approve_max_minutes,
-    )
-    audit_record(
-        actor=actor,
-        action="activity.create",
-        target=activity,
-        programme=programme,
-        changes={
-            "name": name,
-            "credit_rule": credit_rule,
-            "fixed_minutes": activity.fixed_minutes,
-            "auto_approve_max_minutes": auto_approve_max_minutes,
-        },
-    )
-    return activity
-
-
-@transaction.atomic
-def activity_session_create(
-    *, actor: User, activity: Activity, date: dt.date, duration_minutes: int, title: str = ""
-) -> ActivitySession:
-    """Add an occurrence of an activity (the March tenants' meeting). It may lie in the
-    future; claims and attendance for it are accepted once its day has come."""
-    programme = activity.programme
-    require_coordinator(actor, programme)
-    title = (title or "").strip()
-    errors: dict[str, list[str]] = {}
-    if not activity.active:
-        errors["activity"] = [_("This activity is closed.")]
-    if not isinstance(date, dt.date):
-        errors["date"] = [_("Enter a date.")]
-    elif date.year < 2000:
-        errors["date"] = [_("Enter a date after 2000.")]
-    if not _within_a_day(duration_minutes):
-        errors["duration_minutes"] = [_("Give a duration from 1 minute to 24 hours.")]
-    if len(title) > 200:
-        errors["title"] = [_("Use 200 characters or fewer.")]
-    if errors:
-        raise ValidationError(errors)
-    session = ActivitySession.objects.create(
-        activity=activity, date=date, duration_minutes=duration_minutes, title=title, created_by=actor
-    )
-    audit_record(
-        actor=actor,
-        action="activity_session.create",
-        target=session,
-        programme=programme,
-        changes={"activity": activity.name, "date": date, "duration_minutes": duration_minutes, "title": title},
-    )
-    return session
-
-
 # --- Logging a claim -------------------------------------------------------------------
-
-
-def is_active_volunteer(volunteer: VolunteerProfile, programme: Programme) -> bool:
-    return Membership.objects.filter(
-        user_id=volunteer.user_id,
-        programme=programme,
-        role__in=VOLUNTEERING_ROLES,
-        status=MembershipStatus.ACTIVE,
-    ).exists()
 
 
 def _same_claim(claim: HoursClaim, **asked) -> bool:
     return all(getattr(claim, name) == value for name, value in asked.items())
-
-
-def _check_claim(
-    *,
-    volunteer: VolunteerProfile,
-    activity: Activity,
-    session: ActivitySession | None,
-    date,
-    minutes,
-    note: str,
-) -> None:
-    """Every rule about the claim itself that needs no lock: raises a ValidationError naming each bad field."""
-    errors: dict[str, list[str]] = {}
-    programme = activity.programme
-    if not activity.active:
-        errors["activity"] = [_("This activity is closed for claims.")]
-    elif not is_active_volunteer(volunteer, programme):
-        errors["activity"] = [
-            _("%(name)s is not an active volunteer of %(programme)s.")
-            % {"name": volunteer.display_name, "programme": programme}
-        ]
-    if session is not None and session.activity_id != activity.pk:
-        errors["session"] = [_("This session belongs to another activity.")]
-    if not isinstance(date, dt.date):
-        errors["date"] = [_("Enter the date you gave the time.")]
-    elif date > timezone.localdate():
-        errors["date"] = [_("The date cannot be in the future.")]
-    elif date.year < 2000:
-        errors["date"] = [_("Enter a date after 2000.")]
-    elif session is not None and session.date != date:
-        errors["date"] = [_("The session took place on %(date)s.") % {"date": session.date.isoformat()}]
-    if minutes is None:
-        errors["minutes"] = [_("Enter the time you gave.")]
-    elif not _within_a_day(minutes):
-        errors["minutes"] = [_("Give a time from 1 minute to 24 hours.")]
-    if len(note) > NOTE_MAX:
-        errors["note"] = [_("Use %(max)s characters or fewer.") % {"max": NOTE_MAX}]
-    if errors:
-        raise ValidationError(errors)
-
-
-def _check_under_lock(
-    *, volunteer: VolunteerProfile, activity: Activity, session: ActivitySession | None, date: dt.date, minutes: int
-) -> None:
-    """The rules that depend on the volunteer's other claims. Call with the volunteer's
-    profile row locked, so two claims for the same person are checked one after the other."""
-    standing = HoursClaim.objects.filter(volunteer=volunteer).exclude(status=ClaimStatus.REJECTED)
-    if session is not None and standing.filter(session=session).exists():
-        raise ValidationError(
-            {"session": [_("%(name)s already has a claim for this session.") % {"name": volunteer.display_name}]}
-        )
-    # The database's own constraint skips claims with a source_ref (API retries, mentoring);
-    # this check does not.
-    if session is None and standing.filter(activity=activity, date=date, session__isnull=True).exists():
-        raise ValidationError(
-            {
-                "activity": [
-                    _("%(name)s already has a claim for %(activity)s on %(date)s.")
-                    % {"name": volunteer.display_name, "activity": activity.name, "date": date.isoformat()}
-                ]
-            }
-        )
-    claimed = standing.filter(date=date).aggregate(total=Sum("minutes"))["total"] or 0
-    if claimed + minutes > DAY_MINUTES:
-        raise ValidationError(
-            {
-                "minutes": [
-                    _(
-                        "No more than 24 hours can be claimed in one day: %(name)s has already claimed "
-                        "%(claimed)s on %(date)s, so at most %(left)s more."
-                    )
-                    % {
-                        "name": volunteer.display_name,
-                        "claimed": duration_text(claimed),
-                        "date": date.isoformat(),
-                        "left": duration_text(DAY_MINUTES - claimed),
-                    }
-                ]
-            }
-        )
-
-
-def _lock_volunteer(volunteer: VolunteerProfile) -> None:
-    VolunteerProfile.objects.select_for_update().only("pk").get(pk=volunteer.pk)
 
 
 @transaction.atomic
@@ -325,12 +113,12 @@ def claim_log(
     }
     if source_ref is not None and (earlier := _replayed(source_ref, asked)) is not None:
         return earlier
-    _check_claim(volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes, note=note)
-    _lock_volunteer(volunteer)
+    claim_check(volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes, note=note)
+    volunteer_lock(volunteer)
     if source_ref is not None and (earlier := _replayed(source_ref, asked)) is not None:
         # A concurrent request with the same key committed while this one waited for the lock.
         return earlier
-    _check_under_lock(volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes)
+    claim_limits_check(volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes)
     claim = HoursClaim.objects.create(
         volunteer=volunteer,
         programme=programme,
@@ -359,7 +147,7 @@ def claim_log(
         },
     )
     if activity.auto_approve_max_minutes and minutes <= activity.auto_approve_max_minutes:
-        _approve(
+        claim_credits_issue(
             claim,
             decided_by=None,
             reason=_("Approved automatically: %(activity)s approves claims up to %(limit)s.")
@@ -399,61 +187,6 @@ def _require_decider(actor: User, claim: HoursClaim) -> None:
         raise PermissionDenied(_("Another coordinator must decide on your own claim."))
 
 
-def _post_earn(claim: HoursClaim, *, decided_by: User | None, issuer=None, earner=None) -> Transaction:
-    """The claim's credits, from the programme's issuer to the volunteer: once per claim, whatever
-    happens, through the idempotency key derived from the claim."""
-    issuer = issuer or programme_account(claim.programme, AccountKind.ISSUER)
-    earner = earner or volunteer_account(claim.programme, claim.volunteer)
-    return transaction_post(
-        kind=TransactionKind.EARN,
-        scope_id=claim.programme_id,
-        postings=[(issuer, -claim.credited_minutes), (earner, claim.credited_minutes)],
-        idempotency_key=approval_key(claim),
-        created_by=decided_by,
-        memo=f"{claim.activity.name}, {claim.date.isoformat()}"[:300],
-        occurred_on=claim.date,
-        request={"claim": claim.pk, "minutes": claim.credited_minutes},
-    )
-
-
-APPROVAL_FIELDS = ["status", "decided_by", "decided_at", "transaction"]
-
-
-def _mark_approved(claim: HoursClaim, *, decided_by: User | None, txn: Transaction) -> None:
-    claim.status = ClaimStatus.APPROVED
-    claim.decided_by = decided_by
-    claim.decided_at = timezone.now()
-    claim.transaction = txn
-
-
-def _approval_audit(claim: HoursClaim, *, decided_by: User | None, reason: str = "", changes=None) -> dict:
-    return {
-        "actor": decided_by,
-        "action": "claim.approve",
-        "target": claim,
-        "programme": claim.programme,
-        "reason": reason,
-        "changes": {"credited_minutes": claim.credited_minutes, "transaction": claim.transaction_id, **(changes or {})},
-    }
-
-
-def _approve(
-    claim: HoursClaim,
-    *,
-    decided_by: User | None,
-    reason: str = "",
-    changes: dict | None = None,
-    issuer=None,
-) -> HoursClaim:
-    """Issue the claim's credits and mark it approved. The claim row is locked (or was
-    just created) by the caller."""
-    txn = _post_earn(claim, decided_by=decided_by, issuer=issuer)
-    _mark_approved(claim, decided_by=decided_by, txn=txn)
-    claim.save(update_fields=APPROVAL_FIELDS)
-    audit_record(**_approval_audit(claim, decided_by=decided_by, reason=reason, changes=changes))
-    return claim
-
-
 def _locked(claim: HoursClaim) -> HoursClaim:
     return (
         HoursClaim.objects.select_for_update(of=("self",))
@@ -486,7 +219,7 @@ def claim_approve(*, actor: User, claim: HoursClaim, idempotency_key: str | None
         return claim
     _require_pending(claim)
     changes = {"idempotency_key": idempotency_key} if idempotency_key else None
-    return _approve(claim, decided_by=actor, changes=changes)
+    return claim_credits_issue(claim, decided_by=actor, changes=changes)
 
 
 @transaction.atomic
@@ -566,8 +299,8 @@ def _approve_chunk(actor: User, ids: list[int], coordinated: set[int], idempoten
         .filter(pk__in=ids)
         .order_by("pk")
     }
-    issuers: dict[int, object] = {}
-    earners: dict[tuple[int, int], object] = {}
+    issuers: dict[int, Account] = {}
+    earners: dict[tuple[int, int], Account] = {}
     changes = {"idempotency_key": idempotency_key} if idempotency_key else None
     approved: list[HoursClaim] = []
     for pk in ids:
@@ -590,19 +323,19 @@ def _approve_chunk(actor: User, ids: list[int], coordinated: set[int], idempoten
             holder = (claim.programme_id, claim.volunteer_id)
             if holder not in earners:
                 earners[holder] = volunteer_account(claim.programme, claim.volunteer)
-            txn = _post_earn(claim, decided_by=actor, issuer=issuers[claim.programme_id], earner=earners[holder])
+            txn = earn_post(claim, decided_by=actor, issuer=issuers[claim.programme_id], earner=earners[holder])
         except ValidationError as exc:
             result.refused.append((claim, " ".join(exc.messages)))
         except (PermissionDenied, IdempotencyConflict) as exc:
             result.refused.append((claim, str(exc) or _("You may not approve this claim.")))
         else:
-            _mark_approved(claim, decided_by=actor, txn=txn)
+            claim_mark_approved(claim, decided_by=actor, txn=txn)
             approved.append(claim)
             result.approved.append(claim)
     # The claims' rows and audit entries are written together for the chunk: a refusal above
     # wrote nothing, and a database error here undoes the chunk's credits with them.
     _save_approvals(approved)
-    audit_records([_approval_audit(claim, decided_by=actor, changes=changes) for claim in approved])
+    audit_records([approval_audit_entry(claim, decided_by=actor, changes=changes) for claim in approved])
 
 
 @transaction.atomic
@@ -616,7 +349,7 @@ def claim_reverse(*, actor: User, claim: HoursClaim, reason: str) -> Transaction
     if claim.status != ClaimStatus.APPROVED or claim.transaction_id is None:
         raise ValidationError({"status": [_("Only an approved claim's credits can be reversed.")]})
     reason = (reason or "").strip()
-    earlier = getattr(claim.transaction, "reversed_by", None)
+    earlier = reversal_of(original=claim.transaction)
     if earlier is not None:
         if earlier.idempotency_key == reversal_key(claim) and earlier.reason == reason:
             return earlier  # a retry of this very reversal
@@ -638,99 +371,3 @@ def claim_reverse(*, actor: User, claim: HoursClaim, reason: str) -> Transaction
         changes={"transaction": claim.transaction_id, "reversal": reversal.pk, "minutes": claim.credited_minutes},
     )
     return reversal
-
-
-# --- The attendance register ---------------------------------------------------------------
-
-
-@dataclass
-class Attendance:
-    session: ActivitySession
-    approved: list[HoursClaim] = field(default_factory=list)  # created now, or pending and approved now
-    already: list[HoursClaim] = field(default_factory=list)  # approved before: nothing done
-
-    @property
-    def credited_minutes(self) -> int:
-        return sum(claim.credited_minutes for claim in self.approved)
-
-
-@transaction.atomic
-def attendance_record(*, actor: User, session: ActivitySession, volunteers: list[VolunteerProfile]) -> Attendance:
-    """Record who attended a session: each attendee's claim (the session's date and
-    duration) is created and approved at once; a claim they logged themselves and that
-    is still pending is approved. Recording the same register again changes nothing.
-    All or nothing: when one attendee cannot be credited (not an active volunteer of the
-    programme, more than 24 hours that day) nothing is written and the error names them."""
-    activity = session.activity
-    programme = activity.programme
-    require_coordinator(actor, programme)
-    attendees = sorted({v.pk: v for v in volunteers}.values(), key=lambda v: v.pk)
-    if any(volunteer.user_id == actor.pk for volunteer in attendees):
-        raise PermissionDenied(_("Another coordinator must record your own attendance."))
-    if not attendees:
-        raise ValidationError({"attendees": [_("Tick at least one person who attended.")]})
-    if not activity.active:
-        raise ValidationError({"session": [_("This activity is closed for claims.")]})
-    if session.date > timezone.localdate():
-        raise ValidationError({"session": [_("The session has not taken place yet.")]})
-    inactive = [v.display_name for v in attendees if not is_active_volunteer(v, programme)]
-    if inactive:
-        raise ValidationError(
-            {
-                "attendees": [
-                    _("Not an active volunteer of %(programme)s: %(names)s.")
-                    % {"programme": programme, "names": ", ".join(inactive)}
-                ]
-            }
-        )
-    issuer = programme_account(programme, AccountKind.ISSUER)
-    result = Attendance(session=session)
-    # Profiles are locked in primary-key order, so two registers cannot deadlock.
-    for volunteer in attendees:
-        _lock_volunteer(volunteer)
-        standing = HoursClaim.objects.filter(volunteer=volunteer, session=session).exclude(status=ClaimStatus.REJECTED)
-        existing = standing.select_for_update(of=("self",)).select_related("programme", "activity", "volunteer").first()
-        if existing is not None and existing.status == ClaimStatus.APPROVED:
-            result.already.append(existing)
-            continue
-        if existing is not None:
-            result.approved.append(
-                _approve(existing, decided_by=actor, issuer=issuer, changes={"attendance": session.pk})
-            )
-            continue
-        try:
-            _check_under_lock(
-                volunteer=volunteer,
-                activity=activity,
-                session=session,
-                date=session.date,
-                minutes=session.duration_minutes,
-            )
-        except ValidationError as exc:
-            raise ValidationError({"attendees": exc.messages}) from None
-        claim = HoursClaim.objects.create(
-            volunteer=volunteer,
-            programme=programme,
-            activity=activity,
-            session=session,
-            date=session.date,
-            minutes=session.duration_minutes,
-            credited_minutes=activity.credited_minutes(session.duration_minutes),
-            source=ClaimSource.ATTENDANCE,
-            created_by=actor,
-        )
-        result.approved.append(
-            _approve(claim, decided_by=actor, issuer=issuer, changes={"attendance": session.pk, "created": True})
-        )
-    if result.approved:
-        audit_record(
-            actor=actor,
-            action="attendance.record",
-            target=session,
-            programme=programme,
-            changes={
-                "approved": [claim.volunteer_id for claim in result.approved],
-                "already": [claim.volunteer_id for claim in result.already],
-            },
-        )
-    return result

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from ledger.models import Transaction
+from ledger.selectors import transaction_key_used
 from ledger.services import transaction_reverse
+from ledger.types import Transaction
 from timebank.core.models import Programme, User, Voucher
 from timebank.core.permissions import require_coordinator
 from timebank.core.services.audit import audit_record
@@ -26,7 +27,7 @@ def ledger_transaction_reverse(*, actor: User, original: Transaction, reason: st
     if Voucher.objects.filter(Q(hold_transaction=original) | Q(settled_transaction=original)).exists():
         raise ValidationError({"transaction": [_("This belongs to a voucher: cancel the voucher instead.")]})
     key = f"reverse:{original.pk}:{idempotency_key}"
-    retry = Transaction.objects.filter(idempotency_key=key).exists()
+    retry = transaction_key_used(idempotency_key=key)
     reversal = transaction_reverse(original=original, reason=reason, created_by=actor, idempotency_key=key)
     if retry:
         return reversal

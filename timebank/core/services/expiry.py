@@ -29,9 +29,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ledger.errors import InsufficientCredits, format_minutes
-from ledger.models import AccountKind, TransactionKind
 from ledger.selectors import PostingTotals, posting_totals
 from ledger.services import transaction_post
+from ledger.types import AccountKind, TransactionKind
 from timebank.core.credits import programme_account
 from timebank.core.dates import add_months
 from timebank.core.models import AuditEntry, CreditExpiryPolicy, CreditExpiryWarning, Programme, VolunteerProfile

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ledger.errors import format_minutes
-from ledger.models import AccountKind, TransactionKind
 from ledger.services import transaction_post
+from ledger.types import AccountKind, TransactionKind
 from timebank.core.credits import programme_account, volunteer_account
 from timebank.core.models import Gift, Programme, User, VolunteerProfile
 from timebank.core.permissions import require_coordinator

@@ -26,8 +26,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ledger.errors import IdempotencyConflict
-from ledger.models import AccountKind, TransactionKind
 from ledger.services import transaction_post, transaction_reverse
+from ledger.types import AccountKind, TransactionKind
 from timebank.core.credits import partner_account, programme_account, volunteer_account
 from timebank.core.models import Offer, PartnerVenue, Redemption, User, VolunteerProfile, Voucher, VoucherStatus
 from timebank.core.permissions import can_coordinate, require_partner_staff, staffed_venue_ids

@@ -43,6 +43,6 @@ def signed_credits(minutes) -> str:
 @register.filter
 def duration(minutes) -> str:
     """Minutes of time given as people read them: '2 h 30 min'."""
-    from timebank.core.services.claims import duration_text
+    from timebank.core.durations import duration_text
 
     return duration_text(int(minutes or 0))

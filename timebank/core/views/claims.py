@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ledger.errors import format_minutes
+from timebank.core.durations import duration_text
 from timebank.core.forms.base import apply_service_errors
 from timebank.core.forms.claims import (
     ActivityForm,
@@ -39,15 +40,9 @@ from timebank.core.selectors.claims import (
     sessions_open_to,
 )
 from timebank.core.selectors.roles import roles_of
-from timebank.core.services.claims import (
-    activity_create,
-    activity_session_create,
-    attendance_record,
-    claim_log,
-    claim_reject,
-    claims_approve_bulk,
-    duration_text,
-)
+from timebank.core.services.activities import activity_create, activity_session_create
+from timebank.core.services.attendance import attendance_record
+from timebank.core.services.claims import claim_log, claim_reject, claims_approve_bulk
 from timebank.core.views.common import own_profile_or_404, render_form_page, visible_or_404
 from timebank.core.views.coordinator_volunteers import coordinated_programme
 

@@ -85,6 +85,23 @@ def _recordable(model, volunteer: VolunteerProfile, user):
     return model.objects.filter(programme_id__in=programme_ids).select_related("programme")
 
 
+def _record_page(request: HttpRequest, volunteer: VolunteerProfile, form, *, record_add, recorded, template: str):
+    """A coordinator's page recording a training or a background check of `volunteer`.
+
+    A valid POST records what `form` holds with the service `record_add` and goes back to
+    the volunteer's page saying `recorded(row)`; a service refusal is shown on its field."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            row = record_add(actor=request.user, volunteer=volunteer, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, recorded(row))
+            return redirect("volunteer_detail", pk=volunteer.pk)
+    context = {"volunteer": volunteer, "form": form}
+    return render_form_page(request, template, context, form)
+
+
 @login_required
 def training_add(request: HttpRequest, pk: int):
     if own_page := own_page_instead(request, pk, "my_training"):
@@ -92,20 +109,17 @@ def training_add(request: HttpRequest, pk: int):
     volunteer = managed_volunteer(request, pk)
     courses = _recordable(Course, volunteer, request.user).filter(active=True)
     form = TrainingRecordForm(request.POST or None, request.FILES or None, courses=courses, can_verify=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            record = training_record_add(actor=request.user, volunteer=volunteer, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Training recorded: %(course)s for %(name)s.")
-                % {"course": record.course.name, "name": volunteer.display_name},
-            )
-            return redirect("volunteer_detail", pk=volunteer.pk)
-    context = {"volunteer": volunteer, "form": form}
-    return render_form_page(request, "coordinator/training_form.html", context, form)
+    return _record_page(
+        request,
+        volunteer,
+        form,
+        record_add=training_record_add,
+        recorded=lambda record: (
+            _("Training recorded: %(course)s for %(name)s.")
+            % {"course": record.course.name, "name": volunteer.display_name}
+        ),
+        template="coordinator/training_form.html",
+    )
 
 
 @login_required
@@ -113,22 +127,18 @@ def check_add(request: HttpRequest, pk: int):
     if own_page := own_page_instead(request, pk, "my_training"):
         return own_page
     volunteer = managed_volunteer(request, pk)
-    check_types = _recordable(CheckType, volunteer, request.user)
-    form = BackgroundCheckForm(request.POST or None, check_types=check_types)
-    if request.method == "POST" and form.is_valid():
-        try:
-            check = background_check_add(actor=request.user, volunteer=volunteer, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Background check recorded: %(kind)s for %(name)s.")
-                % {"kind": check.check_type.name, "name": volunteer.display_name},
-            )
-            return redirect("volunteer_detail", pk=volunteer.pk)
-    context = {"volunteer": volunteer, "form": form}
-    return render_form_page(request, "coordinator/check_form.html", context, form)
+    form = BackgroundCheckForm(request.POST or None, check_types=_recordable(CheckType, volunteer, request.user))
+    return _record_page(
+        request,
+        volunteer,
+        form,
+        record_add=background_check_add,
+        recorded=lambda check: (
+            _("Background check recorded: %(kind)s for %(name)s.")
+            % {"kind": check.check_type.name, "name": volunteer.display_name}
+        ),
+        template="coordinator/check_form.html",
+    )
 
 
 @login_required
