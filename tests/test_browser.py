@@ -141,3 +141,84 @@ def test_landing_page_fits_a_phone_without_sideways_scrolling(browser, live_serv
         page.keyboard.press("Tab")
         expect(page.locator(":focus")).to_have_text("Skip to main content")
         page.close()
+
+
+def test_a_demo_tenant_logs_hours_gets_them_approved_swims_and_gives_the_rest(browser, live_server):
+    """The step-2 demo, on the demo data, through the pages only: the tenant logs an hour,
+    the coordinator approves it, the tenant takes a swim voucher that the pool confirms at
+    its till, and gives the credits left to the community fund."""
+    from django.core.management import call_command
+    from playwright.sync_api import expect
+
+    from ledger.selectors import ledger_verify
+    from tests.spending_support import balance
+    from timebank.core.management.commands.seed_demo import DEMO_PASSWORD
+    from timebank.core.models import Gift, HoursClaim, Programme, Redemption, VoucherStatus
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    tenants = Programme.objects.get(slug="tenants")
+    aled = VolunteerProfile.objects.get(user__username="volunteer")
+    base = live_server.url
+
+    def signed_in(username, viewport):
+        page = browser.new_context(viewport=viewport).new_page()
+        page.goto(base + "/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(base + "/")
+        return page
+
+    tenant = signed_in("volunteer", PHONE)
+    credits = tenant.locator("section", has=tenant.get_by_role("heading", name="Your time credits"))
+    expect(credits).to_contain_text("Tenants' time credits")
+    expect(credits).to_contain_text("4 credits")
+
+    # An hour of event help, yesterday: Event help always waits for a coordinator.
+    credits.get_by_role("link", name="Log hours").click()
+    tenant.get_by_label("Activity").select_option(label="Event help (Tenants' time credits)")
+    tenant.get_by_label("Date").fill((dt.date.today() - dt.timedelta(days=1)).isoformat())
+    tenant.get_by_label("Hours").fill("1")
+    tenant.get_by_label("Note").fill("Setting up the tenants' coffee morning")
+    tenant.get_by_role("button", name="Send for approval").click()
+    expect(tenant.get_by_role("status")).to_contain_text("sent for approval")
+    claim = HoursClaim.objects.get(volunteer=aled, activity__name="Event help")
+    assert (claim.status, claim.minutes) == ("pending", 60)
+
+    coordinator = signed_in("coordinator", DESKTOP)
+    coordinator.get_by_role("link", name="Hours to approve (4)").click()
+    coordinator.get_by_label("Approve: Aled Pritchard, Event help").check()
+    coordinator.get_by_role("button", name="Approve selected").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("Approved 1 claim: 1 credit issued.")
+
+    tenant.goto(base + "/me/claims/")
+    expect(tenant.locator("main")).to_contain_text("Approved")
+    tenant.goto(base + "/me/offers/")
+    expect(tenant.locator("main")).to_contain_text("5 credits")
+    swim = tenant.locator("li.card", has=tenant.get_by_role("heading", name="Swim session"))
+    swim.get_by_role("button", name="Get a voucher").click()
+    expect(tenant.get_by_role("heading", level=1)).to_have_text("Swim session")
+    code = tenant.locator(".voucher-code").inner_text().strip()
+    assert balance(tenants, volunteer=aled) == 4 * 60
+
+    till = signed_in("partner", PHONE)
+    till.get_by_role("link", name="Go to the till").click()
+    till.get_by_role("article", name="Cardiff International Pool").get_by_role("link", name="Confirm a voucher").click()
+    till.get_by_label("Voucher code").fill(code.lower())
+    till.get_by_role("button", name="Confirm the voucher").click()
+    expect(till.get_by_role("status")).to_contain_text(f"Voucher {code} is now used.")
+    redemption = Redemption.objects.get(volunteer=aled)
+    assert (redemption.offer.title, redemption.voucher.status) == ("Swim session", VoucherStatus.REDEEMED)
+
+    tenant.goto(base + "/me/gifts/")
+    tenant.get_by_label("The community fund").check()
+    tenant.get_by_label("Credits").fill("4")
+    tenant.get_by_label("Message").fill("For a neighbour who needs it")
+    tenant.get_by_role("button", name="Give the credits").click()
+    expect(tenant.get_by_role("status")).to_contain_text("4 credits")
+    tenant.goto(base + "/me/credits/")
+    expect(tenant.locator("main")).to_contain_text("0 credits")
+
+    assert balance(tenants, volunteer=aled) == 0
+    assert Gift.objects.filter(giver=aled, recipient=None, minutes=4 * 60).count() == 1
+    assert ledger_verify().ok

@@ -36,11 +36,17 @@ def test_admin_sets_up_an_organisation_and_a_programme(admin):
         slug="paten",
         currency="EUR",
         hourly_value="15.50",
+        credit_expiry_policy="after_earned",
         credit_expiry_months=24,
     )
     programme.refresh_from_db()
     assert programme.hourly_value == Money(Decimal("15.50"), "EUR")
-    assert (programme.currency, programme.credit_expiry_months, programme.mentorship_default_months) == ("EUR", 24, 6)
+    assert (programme.currency, programme.credit_expiry_policy, programme.credit_expiry_months) == (
+        "EUR",
+        "after_earned",
+        24,
+    )
+    assert programme.mentorship_default_months == 6
     entry = last_audit()
     assert_audited(entry, action="programme.create", actor=admin, target=programme)
     assert entry.changes == {"name": "Paten für Familien", "currency": "EUR", "hourly_value": "15.50"}
@@ -80,7 +86,14 @@ def test_bad_organisation_names_the_field(admin, programme, bad, field):
         pytest.param({"hourly_value": "twelve"}, "hourly_value", id="not an amount"),
         pytest.param({"auto_approve_max_minutes": -5}, "auto_approve_max_minutes", id="negative approval limit"),
         pytest.param({"auto_approve_max_minutes": "x"}, "auto_approve_max_minutes", id="approval limit not a number"),
-        pytest.param({"credit_expiry_months": -1}, "credit_expiry_months", id="negative credit expiry"),
+        pytest.param(
+            {"credit_expiry_policy": "after_inactivity", "credit_expiry_months": -1},
+            "credit_expiry_months",
+            id="negative credit expiry",
+        ),
+        pytest.param({"credit_expiry_policy": "sometimes"}, "credit_expiry_policy", id="unknown expiry policy"),
+        pytest.param({"credit_expiry_policy": "after_earned"}, "credit_expiry_months", id="expiry without months"),
+        pytest.param({"credit_expiry_months": 12}, "credit_expiry_months", id="months for credits that never expire"),
         pytest.param({"mentorship_default_months": None}, "mentorship_default_months", id="no mentorship length"),
     ],
 )

@@ -105,3 +105,98 @@ def test_seed_is_deterministic_and_force_rebuilds_the_same_data():
     # database; everything else must be identical.
     strip = lambda rows: [row[1:] for row in rows]  # noqa: E731
     assert strip(snapshot()) == strip(first)
+
+
+@pytest.mark.django_db
+def test_seed_gives_the_tenants_a_ledger_that_verifies_and_adds_up():
+    from ledger.selectors import ledger_verify
+    from tests.spending_support import balance
+    from timebank.core.models import (
+        ClaimStatus,
+        Gift,
+        HoursClaim,
+        Offer,
+        PartnerStaff,
+        Redemption,
+        Voucher,
+        VoucherStatus,
+    )
+
+    seed()
+
+    tenants = Programme.objects.get(slug="tenants")
+    people = {v.full_name.split()[0]: v for v in VolunteerProfile.objects.filter(user__memberships__programme=tenants)}
+    assert ledger_verify().ok
+    # Two meetings of 2 hours for the demo tenant: 4 credits to log, spend and give.
+    assert balance(tenants, volunteer=people["Aled"]) == 240
+    # Worked through: Jess 2 meetings (240) - gift 60 - workshop voucher 60; Farah 240 - swim 60 - fund 60;
+    # Bethan 240 - cinema 120; Callum 1 meeting + 3-hour panel; Idris 1 meeting + 60 from the fund;
+    # Dilys 1 meeting + Jess's gift.
+    expected = {"Jess": 120, "Farah": 120, "Bethan": 120, "Callum": 300, "Idris": 180, "Dilys": 180}
+    assert {name: balance(tenants, volunteer=people[name]) for name in expected} == expected
+    waiting = HoursClaim.objects.filter(programme=tenants, status=ClaimStatus.PENDING)
+    assert sorted(c.volunteer.full_name.split()[0] for c in waiting) == ["Bethan", "Farah", "Jess"]
+    rejected = HoursClaim.objects.get(programme=tenants, status=ClaimStatus.REJECTED)
+    assert rejected.volunteer == people["Idris"] and "check the date" in rejected.rejection_reason
+    swim = Offer.objects.get(title="Swim session")
+    assert (swim.price_minutes, str(swim.cash_value.amount), swim.venue.category) == (60, "5.50", "sport")
+    assert PartnerStaff.objects.filter(user__username="partner", venue=swim.venue).exists()
+    assert Redemption.objects.count() == 2  # the swim at the till, the confirmed cinema voucher
+    assert Voucher.objects.filter(status=VoucherStatus.ISSUED, volunteer=people["Jess"]).count() == 1
+    assert Gift.objects.count() == 3
+    assert balance(tenants, venue=swim.venue) == 60
+    assert tenants.credit_expiry_policy == "after_earned" and tenants.credit_expiry_months == 12
+
+
+@pytest.mark.django_db
+def test_ledger_verify_passes_on_the_demo_data():
+    seed()
+    out = io.StringIO()
+
+    call_command("ledger_verify", stdout=out)
+
+    assert "Ledger OK" in out.getvalue()
+
+
+def test_ledger_verify_fails_on_a_corrupted_copy_of_the_demo(tmp_path):
+    """As an operator would: seed a demo database file, copy it, tamper with the copy
+    behind the services' back, and run the command on each."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    demo = tmp_path / "demo.sqlite3"
+
+    def manage(*args, database=demo):
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "timebank.settings",
+            "SQLITE_PATH": str(database),
+        }
+        return subprocess.run(  # noqa: S603 - this interpreter running our own manage.py
+            [sys.executable, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True, check=False
+        )
+
+    assert manage("migrate", "--noinput", "-v0").returncode == 0
+    assert manage("seed_demo", "--today", DEMO_DAY.isoformat()).returncode == 0
+    sound = manage("ledger_verify")
+    assert sound.returncode == 0 and "Ledger OK" in sound.stdout
+    corrupted = tmp_path / "corrupted.sqlite3"
+    with sqlite3.connect(demo) as source, sqlite3.connect(corrupted) as target:
+        source.backup(target)
+    with sqlite3.connect(corrupted) as db:
+        # One volunteer's cached balance gains an hour that no posting explains.
+        (account_id,) = db.execute("SELECT id FROM ledger_account WHERE kind = 'volunteer' AND balance > 0").fetchone()
+        db.execute("UPDATE ledger_account SET balance = balance + 60 WHERE id = ?", [account_id])
+
+    faulty = manage("ledger_verify", database=corrupted)
+
+    assert faulty.returncode == 1
+    assert "Ledger FAULTY: 2 problem(s)" in faulty.stdout
+    assert f"account #{account_id} (volunteer" in faulty.stdout and "cached balance" in faulty.stdout
+    assert "all cached balances sum to 60 minutes, not zero" in faulty.stdout
+    assert manage("ledger_verify").returncode == 0  # the original is untouched

@@ -112,6 +112,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "timebank.core.tasks_ledger.expire_credits",
         "schedule": 60 * 60 * 6,
     },
+    # Vouchers past their expiry give their credits back; hourly, and safe to run twice.
+    "expire-vouchers": {
+        "task": "timebank.core.tasks_spending.expire_vouchers",
+        "schedule": 60 * 60,
+    },
 }
 
 # --- Passwords and sessions ---------------------------------------------------
@@ -193,6 +198,3 @@ LOGGING = {
     # WeasyPrint and fontTools report every step of every PDF at INFO.
     "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
-
-# Vouchers past their expiry give their credits back; hourly, and safe to run twice.
-CELERY_BEAT_SCHEDULE["expire-vouchers"] = {"task": "timebank.core.tasks_spending.expire_vouchers", "schedule": 60 * 60}

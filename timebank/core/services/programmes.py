@@ -11,7 +11,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from timebank.core.models import Membership, MembershipStatus, Organisation, Programme, Role, Skill, User
+from timebank.core.models import (
+    CreditExpiryPolicy,
+    Membership,
+    MembershipStatus,
+    Organisation,
+    Programme,
+    Role,
+    Skill,
+    User,
+)
 from timebank.core.permissions import is_admin, require_coordinator
 from timebank.core.services.audit import audit_record
 
@@ -53,10 +62,13 @@ def programme_create(
     hourly_value: Decimal | str = "0",
     description: str = "",
     auto_approve_max_minutes: int = 0,
+    credit_expiry_policy: str = CreditExpiryPolicy.NEVER,
     credit_expiry_months: int | None = None,
     mentorship_default_months: int = 6,
 ) -> Programme:
-    """Set up a co-delivery scheme. The currency is the one every valuation uses."""
+    """Set up a co-delivery scheme. The currency is the one every valuation uses.
+    Credits never expire unless `credit_expiry_policy` says after how many
+    `credit_expiry_months` (since earned, or since the member's last activity)."""
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
     if not (name or "").strip():
@@ -73,6 +85,12 @@ def programme_create(
         slug = _clean_slug(slug, Programme)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    if credit_expiry_policy not in CreditExpiryPolicy.values:
+        errors["credit_expiry_policy"] = [_("Choose when credits expire.")]
+    elif credit_expiry_policy != CreditExpiryPolicy.NEVER and not credit_expiry_months:
+        errors["credit_expiry_months"] = [_("Say after how many months credits expire.")]
+    elif credit_expiry_policy == CreditExpiryPolicy.NEVER and credit_expiry_months:
+        errors["credit_expiry_months"] = [_("Credits that never expire have no expiry period.")]
     rules = {
         "auto_approve_max_minutes": auto_approve_max_minutes,
         "credit_expiry_months": credit_expiry_months,
@@ -91,6 +109,7 @@ def programme_create(
         slug=slug,
         description=description.strip(),
         hourly_value=Money(amount, currency),
+        credit_expiry_policy=credit_expiry_policy,
         **rules,
     )
     audit_record(

@@ -7,6 +7,8 @@ from django.http import HttpRequest
 from django.shortcuts import render
 
 from timebank.core.models import MembershipStatus, Programme, VolunteerProfile
+from timebank.core.selectors.claims import pending_counts
+from timebank.core.selectors.credits import my_balances
 from timebank.core.selectors.programmes import programme_figures
 from timebank.core.selectors.qualifications import volunteer_ids_needing_attention
 from timebank.core.selectors.records import volunteer_qualifications_for
@@ -23,6 +25,7 @@ class CoordinatedProgramme:
     counts: dict[str, int]
     attention_count: int
     attention: list[VolunteerProfile] = field(default_factory=list)
+    claims_waiting: int = 0
 
 
 def _coordinated(user, programme: Programme) -> CoordinatedProgramme:
@@ -49,8 +52,12 @@ def home(request: HttpRequest):
         context["profile"] = profile
         if profile is not None:
             context["qualifications"] = volunteer_qualifications_for(user, profile)
+            context["balances"] = my_balances(user)
     if roles.is_coordinator:
+        waiting = {programme.pk: count for programme, count in pending_counts(user)}
         context["coordinated"] = [_coordinated(user, programme) for programme in roles.coordinated]
+        for item in context["coordinated"]:
+            item.claims_waiting = waiting.get(item.programme.pk, 0)
     if roles.is_funder:
         context["funded"] = [(programme, programme_figures(programme)) for programme in roles.of("funder")]
     return render(request, "home.html", context)

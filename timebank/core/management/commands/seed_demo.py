@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from timebank.core.management.commands._demo_credits import build_tenant_credits
 from timebank.core.models import MembershipStatus, Programme, Role, User
 from timebank.core.services.programmes import (
     account_create,
@@ -137,9 +138,9 @@ LOGINS = [
     ("admin", "administrator: sees everything, /admin/ too"),
     ("coordinator", "coordinator of Tenants' time credits (Taff Housing, Cardiff)"),
     ("mentoring-coordinator", "coordinator of Family mentors (Augsburg)"),
-    ("volunteer", "tenant volunteer (Tenants' time credits)"),
+    ("volunteer", "tenant volunteer with 4 credits to log hours, spend and give"),
     ("mentor", "volunteer mentor (Family mentors), background check expiring soon"),
-    ("partner", "staff of a partner venue (offers arrive with the ledger)"),
+    ("partner", "staff of Cardiff International Pool and Chapter Arts Centre: the till"),
     ("funder", "funder of both programmes: aggregate figures only"),
 ]
 
@@ -164,6 +165,8 @@ def build_demo(today: dt.date) -> None:
         hourly_value="13.50",
         description="Tenants earn a credit for each hour given to the association and spend it at local venues.",
         auto_approve_max_minutes=120,
+        credit_expiry_policy="after_earned",
+        credit_expiry_months=12,
     )
     families = programme_create(
         actor=admin,
@@ -316,6 +319,7 @@ def build_demo(today: dt.date) -> None:
     membership_grant(
         actor=admin, user=tenant.user, programme=families, role=Role.VOLUNTEER, status=MembershipStatus.APPLICANT
     )
+    build_tenant_credits(programme=tenants, coordinator=coordinator, partner=partner, today=today)
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
