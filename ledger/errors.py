@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 
@@ -33,7 +34,8 @@ class IdempotencyConflict(Exception):
 
 
 def format_minutes(minutes: int) -> str:
-    """'2 credits', '1.5 credits', '0.25 credits': credits with at most two decimals."""
+    """'2 credits', '1.5 credits', '0.25 credits': credits with at most two decimals,
+    written with the active language's decimal separator ('1,5 crédits' in French)."""
     credits = (Decimal(minutes) / 60).quantize(Decimal("0.01"))
-    text = f"{credits:f}".rstrip("0").rstrip(".")
-    return _("%(n)s credit") % {"n": text} if text == "1" else _("%(n)s credits") % {"n": text}
+    text = number_format(Decimal(f"{credits:f}".rstrip("0").rstrip(".") or "0"), use_l10n=True)
+    return _("%(n)s credit") % {"n": text} if credits == 1 else _("%(n)s credits") % {"n": text}
