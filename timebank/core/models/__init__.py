@@ -19,6 +19,7 @@ from timebank.core.models.programmes import (
     Programme,
     Role,
 )
+from timebank.core.models.tasks import Shift, Task, TaskStatus
 from timebank.core.models.training import (
     BackgroundCheck,
     CheckType,
@@ -32,6 +33,7 @@ from timebank.core.models.volunteers import (
     AvailabilitySlot,
     Consent,
     ConsentPurpose,
+    Gender,
     Skill,
     VolunteerLanguage,
     VolunteerProfile,
@@ -54,6 +56,7 @@ __all__ = [
     "CreditExpiryWarning",
     "CreditRule",
     "ExpiryReminder",
+    "Gender",
     "Gift",
     "HoursClaim",
     "Membership",
@@ -67,7 +70,10 @@ __all__ = [
     "Redemption",
     "Role",
     "RoleRequirement",
+    "Shift",
     "Skill",
+    "Task",
+    "TaskStatus",
     "TrainingRecord",
     "User",
     "VolunteerLanguage",

@@ -18,6 +18,12 @@ class Skill(models.Model):
         return self.name
 
 
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman")
+    MAN = "man", _("Man")
+    NON_BINARY = "non_binary", _("Non-binary")
+
+
 class VolunteerProfile(models.Model):
     """Everything a programme knows about a volunteer or mentor.
 
@@ -42,6 +48,11 @@ class VolunteerProfile(models.Model):
     willing_children = models.BooleanField(_("willing to work with children"), default=False)
     willing_vulnerable_adults = models.BooleanField(_("willing to work with vulnerable adults"), default=False)
     willing_home_visits = models.BooleanField(_("willing to make home visits"), default=False)
+    # Matching: how much a person takes on. Gender is asked only to honour a supported
+    # person's wish for a mentor of a given gender, and may be left blank.
+    max_mentees = models.PositiveSmallIntegerField(_("families or people I can mentor at once"), default=1)
+    max_hours_per_week = models.PositiveSmallIntegerField(_("hours a week I can give"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=16, choices=Gender.choices, blank=True)
     emergency_contact_name = models.CharField(_("emergency contact name"), max_length=200, blank=True)
     emergency_contact_phone = models.CharField(_("emergency contact phone"), max_length=32, blank=True)
     demographics = models.JSONField(_("demographics"), default=dict, blank=True)

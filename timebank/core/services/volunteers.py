@@ -52,6 +52,9 @@ PROFILE_FIELDS = (
     "willing_children",
     "willing_vulnerable_adults",
     "willing_home_visits",
+    "max_mentees",
+    "max_hours_per_week",
+    "gender",
     "emergency_contact_name",
     "emergency_contact_phone",
 )
