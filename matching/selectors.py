@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from matching.evaluate import Candidate, evaluate, label_requirements, need_requirements
+from matching.evaluate import Candidate, constraint_labels, evaluate, label_requirements, need_requirements
 from matching.models import LIVE_STATUSES, BatchRun, Match, Need, NeedKind, NeedStatus
 from matching.pool import load_pool
 from matching.services import evaluate_one
@@ -41,6 +41,11 @@ class CandidateList:
     considered: int  # volunteers within reach, read from the database
     eligible: int
     excluded: dict[str, int]  # constraint -> how many it excluded
+
+    @property
+    def excluded_labelled(self) -> list[tuple[str, int]]:
+        labels = constraint_labels()
+        return [(labels[name], count) for name, count in self.excluded.items()]
 
 
 def need_candidates(user: User, need: Need, *, limit: int = 10) -> CandidateList:
@@ -158,7 +163,7 @@ def eligible_shifts_for(user: User) -> list[tuple[Need, bool, list[dict]]]:
         reasons = evaluation.reasons(index)
         if need.live >= need.capacity:
             reasons = [{"constraint": "full", "label": "", "reason": _("Every place is taken.")}, *reasons]
-        answers.append((need, not reasons, reasons, status))
+        answers.append((need, not reasons, reasons, None))
     return answers
 
 

@@ -231,7 +231,7 @@ def test_a_batch_fills_the_open_needs_once_however_often_it_runs(
     again = run_batch_now(actor=coordinator, programme=programme)
     assert again.places_filled == 0
     assert Match.objects.filter(status=MatchStatus.PROPOSED).count() == 3
-    assert garden.matches.count() == 1 and impossible.matches.count() == 0
+    assert kitchen.matches.count() == 2 and garden.matches.count() == 1 and impossible.matches.count() == 0
 
     assert batch_offer_all(actor=coordinator, run=run) == 3
     assert Match.objects.filter(status=MatchStatus.OFFERED).count() == 3

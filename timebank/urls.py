@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("timebank.core.urls")),
+    path("", include("matching.urls")),
 ]
 
 # Uploaded files (training evidence) are never served from MEDIA_URL, not even with
