@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = "Matching"
+
+    def ready(self):
+        from matching.demo import build_matching_demo
+        from timebank.core import demo
+
+        demo.register(build_matching_demo)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from matching.models import LIVE_STATUSES, MatchingWeights, MatchStatus, Need, NeedKind
 from matching.pool import KM_PER_DEGREE, SLOT_MINUTES, WEEK_SLOTS, Pool, local_date, slots_between, week_slot
+from timebank.core.languages import language_name
 from timebank.core.models import Role
 
 COMPONENTS = ("skills", "languages", "distance", "availability", "topics", "continuity", "load")
@@ -156,14 +157,18 @@ class Evaluation:
                 return _("no place to travel to")
             return _("%(km).1f km away; travels up to %(max)d km") % {"km": distance, "max": pool.travel_km[index]}
         if name == "languages":
-            shared = [c for c in need.languages if _has(pool.languages, pool.language_codes, index, c)]
-            return ", ".join(shared) if need.languages else _("none asked for")
+            return _shared_or_missing(
+                [language_name(c) for c in need.languages if _has(pool.languages, pool.language_codes, index, c)],
+                [language_name(c) for c in need.languages],
+            )
         if name == "skills":
-            shared = [s for s in need.skills if _has(pool.skills, pool.skill_codes, index, s)]
-            return ", ".join(shared) if need.skills else _("none asked for")
+            return _shared_or_missing(
+                [s for s in need.skills if _has(pool.skills, pool.skill_codes, index, s)], need.skills
+            )
         if name == "topics":
-            shared = [t for t in need.topics if _has(pool.interests, pool.interest_codes, index, t)]
-            return ", ".join(shared) if need.topics else _("none asked for")
+            return _shared_or_missing(
+                [t for t in need.topics if _has(pool.interests, pool.interest_codes, index, t)], need.topics
+            )
         if name == "continuity":
             return _("has worked with them before") if self.components[name][index] else _("new to them")
         if name == "load":
@@ -234,6 +239,14 @@ class Evaluation:
                 "last": date_format(dt.date.fromordinal(last), "DATE_FORMAT"),
             }
         return _("%(requirement)s: not valid until after the work starts.") % {"requirement": label}
+
+
+def _shared_or_missing(shared: list[str], wanted: list[str]) -> str:
+    if not wanted:
+        return _("none asked for")
+    if not shared:
+        return _("none of %(wanted)s") % {"wanted": ", ".join(wanted)}
+    return ", ".join(shared)
 
 
 def _has(matrix, codes, index, value) -> bool:
@@ -441,8 +454,9 @@ def need_requirements(need: Need, pool: Pool) -> list[tuple[str, int]]:
     """The need's own requirements and those of the role it is done in, each once, in a fixed order."""
     role = Role.MENTOR if need.kind == NeedKind.MENTORING else Role.VOLUNTEER
     keys = list(pool.role_requirements.get(role, []))
-    keys += [("course", pk) for pk in need.required_courses.values_list("pk", flat=True)]
-    keys += [("check", pk) for pk in need.required_checks.values_list("pk", flat=True)]
+    # .all() rather than values_list: a batch prefetches them for every need at once.
+    keys += [("course", course.pk) for course in need.required_courses.all()]
+    keys += [("check", check.pk) for check in need.required_checks.all()]
     return sorted(set(keys))
 
 

@@ -155,13 +155,26 @@ def mentoring_need_create(
 # Evaluating one volunteer --------------------------------------------------------
 
 
-def evaluate_one(need: Need, volunteer: VolunteerProfile) -> tuple[Evaluation, int | None]:
-    """The need's evaluation over a pool of this one volunteer, and their index in it (None: not a member)."""
+def evaluate_one(
+    need: Need, volunteer: VolunteerProfile, *, own_match: Match | None = None
+) -> tuple[Evaluation, int | None]:
+    """The need's evaluation over a pool of this one volunteer, and their index in it (None: not a member).
+
+    With `own_match` (the volunteer's live match on this need, being accepted), that match
+    neither holds the volunteer's capacity nor counts as already matched: the question is
+    whether they may still take this need on."""
     pool = load_pool(need.programme, volunteer_ids=[volunteer.pk])
+    index = pool.index_of(volunteer.pk)
+    if own_match is not None and index is not None:
+        pool.need_matches.get(need.pk, {}).pop(index, None)
+        pool.live_total[index] -= 1
+        if need.kind == NeedKind.MENTORING:
+            pool.live_mentoring[index] -= 1
+            pool.live_minutes_week[index] -= need.minutes_per_week
     keys = need_requirements(need, pool)
     label_requirements(pool, keys)
     evaluation = evaluate(need, pool, requirements=keys)
-    return evaluation, pool.index_of(volunteer.pk)
+    return evaluation, index
 
 
 def _require_eligible(need: Need, volunteer: VolunteerProfile) -> Evaluation:
@@ -314,11 +327,8 @@ def match_accept(*, actor: User, match: Match) -> Match:
     _require_own(actor, match)
     locked = Match.objects.select_for_update().get(pk=match.pk)
     if locked.status == MatchStatus.OFFERED:
-        need = match.need
-        # Their own live match on this need is the offer itself: look past it.
-        evaluation, index = evaluate_one(need, match.volunteer)
-        evaluation.failed["already"][index] = False
-        blocking = [r["reason"] for r in evaluation.reasons(index)]
+        evaluation, index = evaluate_one(match.need, match.volunteer, own_match=locked)
+        blocking = [r["reason"] for r in evaluation.reasons(index)] if index is not None else [_("Not a member.")]
         if blocking:
             raise ValidationError({"volunteer": blocking})
     match = _move(match, "accept", MatchStatus.ACCEPTED, actor)

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class MentoringConfig(AppConfig):
     name = "mentoring"
     verbose_name = "Mentoring"
+
+    def ready(self):
+        from mentoring.demo import build_mentoring_demo
+        from timebank.core import demo
+
+        demo.register(build_mentoring_demo)

@@ -45,3 +45,6 @@ class MentoringRequest(models.Model):
     person = models.ForeignKey(SupportedPerson, on_delete=models.CASCADE, related_name="requests")
     need = models.OneToOneField("matching.Need", on_delete=models.CASCADE, related_name="mentoring_request")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"Mentor for {self.person}"

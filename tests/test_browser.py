@@ -222,3 +222,63 @@ def test_a_demo_tenant_logs_hours_gets_them_approved_swims_and_gives_the_rest(br
     assert balance(tenants, volunteer=aled) == 0
     assert Gift.objects.filter(giver=aled, recipient=None, minutes=4 * 60).count() == 1
     assert ledger_verify().ok
+
+
+def test_a_demo_coordinator_finds_a_mentor_for_a_family_and_the_mentor_accepts(browser, live_server):
+    """The step-3 demo, on the demo data, through the pages only: the coordinator opens the
+    Nowak family's need, sees the ranked mentors with the reasons for each score and why
+    Dariusz (lapsed Führungszeugnis) is left out, runs a batch over every open need with its
+    progress bar, offers the proposals, and Ayşe accepts hers on a phone."""
+    from django.core.management import call_command
+    from playwright.sync_api import expect
+
+    from matching.models import BatchRun, Match, MatchStatus
+    from timebank.core.management.commands.seed_demo import DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    base = live_server.url
+
+    def signed_in(username, viewport):
+        page = browser.new_context(viewport=viewport).new_page()
+        page.goto(base + "/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(base + "/")
+        return page
+
+    coordinator = signed_in("mentoring-coordinator", DESKTOP)
+    coordinator.get_by_role("link", name="Needs to fill").click()
+    coordinator.get_by_role("link", name="Family Nowak: a mentor").click()
+    candidates = coordinator.locator("ol.candidates > li")
+    expect(candidates.first.get_by_role("heading")).to_contain_text("Chiara Rossi")
+    expect(candidates.first).to_contain_text("4.6 km away; travels up to 8 km")
+    expect(candidates.first).to_contain_text("none of Polish")
+
+    coordinator.get_by_label("Name or membership number").fill("Dariusz")
+    coordinator.get_by_role("button", name="Check").click()
+    why_not = coordinator.locator(".why-not")
+    expect(why_not).to_contain_text("Dariusz Nowak")
+    expect(why_not).to_contain_text("Erweitertes Führungszeugnis expired on")
+
+    coordinator.get_by_role("link", name="Back to the needs of Family mentors").click()
+    coordinator.get_by_role("button", name="Run the batch").click()
+    expect(coordinator.locator("progress")).to_be_visible()
+    coordinator.wait_for_url("**/matching/batch-runs/**")
+    results = coordinator.get_by_role("table", name="What was and was not filled, and why")
+    expect(results).to_contain_text("Family Yildiz: a mentor")
+    expect(results).to_contain_text("Ayşe Yılmaz")
+    run = BatchRun.objects.get()
+    assert (run.status, run.progress, run.places_open, run.places_filled) == ("done", 100, 3, 3)
+    assert run.total_score >= run.greedy_score
+    coordinator.get_by_role("button", name="Offer every proposal to the volunteers").click()
+    expect(coordinator.get_by_role("status")).to_contain_text("3 proposals were offered")
+
+    ayse = signed_in("ayse", PHONE)
+    ayse.goto(base + "/me/matches/")
+    offer = ayse.locator(".offer-card", has=ayse.get_by_role("heading", name="Family Yildiz: a mentor"))
+    offer.get_by_role("button", name="Accept").click()
+    expect(ayse.get_by_role("status")).to_contain_text("You accepted: Family Yildiz: a mentor.")
+    accepted = Match.objects.get(need__title="Family Yildiz: a mentor")
+    assert (accepted.volunteer.full_name, accepted.status) == ("Ayşe Yılmaz", MatchStatus.ACCEPTED)
+    assert accepted.events.filter(status=MatchStatus.ACCEPTED, actor__username="ayse").exists()

@@ -274,3 +274,46 @@ def test_batch_results_are_the_same_for_the_same_input(coordinator, programme, s
     # Nobody is on both: the litter pick clashes with the kitchen.
     volunteers = [v for _n, v in first]
     assert len(volunteers) == len(set(volunteers)) == 3
+
+
+def test_a_mentor_offered_two_families_up_to_their_limit_can_accept_both(coordinator, programme, today):
+    import datetime as dt
+
+    from matching.services import mentoring_need_create
+    from tests.matching_support import at
+    from timebank.core.models import Role
+
+    mentor = kitchen_volunteer(
+        coordinator, programme, role=Role.MENTOR, availability=((2, "15:00", "20:00"),), max_mentees=2
+    )
+    needs = [
+        mentoring_need_create(
+            actor=coordinator,
+            programme=programme,
+            title=f"Family {letter}",
+            group_key=f"person:{n}",
+            starts_at=at(today + dt.timedelta(days=3), 9),
+            ends_at=at(today + dt.timedelta(days=90), 9),
+            latitude=51.478,
+            longitude=-3.189,
+        )
+        for n, letter in enumerate("AB")
+    ]
+    offers = [match_propose(actor=coordinator, need=need, volunteer=mentor, offer=True) for need in needs]
+
+    for offer in offers:
+        assert match_accept(actor=mentor.user, match=offer).status == MatchStatus.ACCEPTED
+
+    third = mentoring_need_create(
+        actor=coordinator,
+        programme=programme,
+        title="Family C",
+        group_key="person:9",
+        starts_at=at(today + dt.timedelta(days=3), 9),
+        ends_at=at(today + dt.timedelta(days=90), 9),
+        latitude=51.478,
+        longitude=-3.189,
+    )
+    with unchanged(), pytest.raises(ValidationError) as refused:
+        match_propose(actor=coordinator, need=third, volunteer=mentor)
+    assert refused.value.message_dict == {"volunteer": ["Already mentors 2 of the 2 they can take on."]}

@@ -72,6 +72,9 @@ class VolunteerProfile(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(travel_km__lte=500), name="volunteer_travel_km_max"),
         ]
+        # Matching narrows candidates to a box around a need: by latitude, then by each
+        # volunteer's own travel distance (the widest one read from the travel_km index).
+        indexes = [models.Index(fields=["latitude"]), models.Index(fields=["travel_km"])]
 
     def __str__(self):
         return self.display_name

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from timebank.core import demo
 from timebank.core.management.commands._demo_credits import build_tenant_credits
 from timebank.core.models import MembershipStatus, Programme, Role, User
 from timebank.core.services.programmes import (
@@ -140,6 +141,7 @@ LOGINS = [
     ("mentoring-coordinator", "coordinator of Family mentors (Augsburg)"),
     ("volunteer", "tenant volunteer with 4 credits to log hours, spend and give"),
     ("mentor", "volunteer mentor (Family mentors), background check expiring soon"),
+    ("ayse", "volunteer mentor (Family mentors), speaks Turkish: accepts the offer for Family Yildiz"),
     ("partner", "staff of Cardiff International Pool and Chapter Arts Centre: the till"),
     ("funder", "funder of both programmes: aggregate figures only"),
 ]
@@ -295,7 +297,7 @@ def build_demo(today: dt.date) -> None:
     for username, row in tenant_rows:
         volunteer = register(tenants, coordinator, Role.VOLUNTEER, row, username)
         qualify(volunteer, coordinator, row[-1], safeguarding, always=(induction,))
-    mentor_rows = [("mentor", MENTORS[1])] + [(None, row) for row in MENTORS[:1] + MENTORS[2:]]
+    mentor_rows = [("mentor", MENTORS[1]), ("ayse", MENTORS[0])] + [(None, row) for row in MENTORS[2:]]
     for username, row in mentor_rows:
         volunteer = register(families, mentoring_coordinator, Role.MENTOR, row, username)
         qualify(
@@ -320,6 +322,15 @@ def build_demo(today: dt.date) -> None:
         actor=admin, user=tenant.user, programme=families, role=Role.VOLUNTEER, status=MembershipStatus.APPLICANT
     )
     build_tenant_credits(programme=tenants, coordinator=coordinator, partner=partner, today=today)
+    people = {
+        "admin": admin,
+        "coordinator": coordinator,
+        "mentoring_coordinator": mentoring_coordinator,
+        "tenants": tenants,
+        "families": families,
+    }
+    for builder in demo.builders():
+        builder(today=today, people=people)
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
