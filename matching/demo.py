@@ -18,7 +18,10 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 def build_matching_demo(*, today: dt.date, people: dict) -> None:
     coordinator, tenants = people["coordinator"], people["tenants"]
-    saturday = today + dt.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    # Needs lie ahead of the real date, whatever date the demo is built around, or there
+    # would be nothing to match.
+    upcoming = max(today, timezone.localdate())
+    saturday = upcoming + dt.timedelta(days=(5 - upcoming.weekday()) % 7 or 7)
     hygiene = Course.objects.get(programme=tenants, name="Food hygiene level 2")
     for name in ("Aled Pritchard", "Jess Llewellyn", "Farah Ahmed"):
         training_record_add(

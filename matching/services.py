@@ -34,6 +34,7 @@ from matching.pool import load_pool
 from timebank.core.models import Programme, Shift, Task, User, VolunteerProfile
 from timebank.core.permissions import require_coordinator
 from timebank.core.services.audit import audit_record
+from timebank.core.services.claim_rules import volunteer_lock
 
 # Sent after commit when a volunteer accepts; mentoring listens for mentoring needs
 # (so this app never imports mentoring).
@@ -238,6 +239,9 @@ def match_propose(*, actor: User, need: Need, volunteer: VolunteerProfile, offer
     Raises ValidationError with every reason the volunteer is excluded, or when the need is full."""
     require_coordinator(actor, need.programme)
     need = _lock_need(need)
+    # The volunteer's row too (after the need, always in that order): two needs proposed
+    # to one mentor at once must not both pass the check of the mentees they have room for.
+    volunteer_lock(volunteer)
     if need.status != NeedStatus.OPEN:
         raise ValidationError({"need": [_("This need is closed.")]})
     if _places_left(need) <= 0:
@@ -261,6 +265,7 @@ def task_signup(*, actor: User, need: Need) -> Match:
     if volunteer is None:
         raise PermissionDenied(_("Only volunteers can sign up for tasks."))
     need = _lock_need(need)
+    volunteer_lock(volunteer)
     if need.kind != NeedKind.SHIFT or need.status != NeedStatus.OPEN:
         raise ValidationError({"need": [_("This task is not open for sign-up.")]})
     if need.starts_at <= timezone.now():
@@ -358,6 +363,13 @@ def _offer_next(need: Need, *, offered_by: User) -> Match | None:
         return None
     index = int(ranked[0])
     volunteer = VolunteerProfile.objects.get(pk=int(pool.ids[index]))
+    volunteer_lock(volunteer)
+    try:
+        # Again under the lock: they may have taken on another family since the pool was read.
+        evaluation = _require_eligible(need, volunteer)
+    except ValidationError:
+        return None
+    index = evaluation.pool.index_of(volunteer.pk)
     return _create_match(
         need=need, volunteer=volunteer, actor=offered_by, status=MatchStatus.OFFERED, evaluation=evaluation, index=index
     )

@@ -5,6 +5,8 @@ Führungszeugnis: the need's page shows why he is left out."""
 
 import datetime as dt
 
+from django.utils import timezone
+
 from mentoring.services import mentoring_request_create, supported_person_create
 from timebank.core.models import VolunteerProfile
 from timebank.core.services.volunteers import volunteer_update
@@ -80,7 +82,7 @@ def build_mentoring_demo(*, today: dt.date, people: dict) -> None:
         mentoring_request_create(
             actor=coordinator,
             person=person,
-            starts_on=today + dt.timedelta(days=7),
+            starts_on=max(today, timezone.localdate()) + dt.timedelta(days=7),
             weekly_slots=slots,
             minutes_per_week=120,
             urgency=urgency,

@@ -317,3 +317,16 @@ def test_a_mentor_offered_two_families_up_to_their_limit_can_accept_both(coordin
     with unchanged(), pytest.raises(ValidationError) as refused:
         match_propose(actor=coordinator, need=third, volunteer=mentor)
     assert refused.value.message_dict == {"volunteer": ["Already mentors 2 of the 2 they can take on."]}
+
+
+def test_accepting_checks_the_rules_again_and_refuses_what_no_longer_holds(coordinator, programme, kitchen, crew):
+    from timebank.core.services.training import course_create
+
+    offer = match_propose(actor=coordinator, need=kitchen, volunteer=crew[0], offer=True)
+    # Since the offer, the coordinator made the shift ask for first aid too, which Nia lacks.
+    first_aid = course_create(actor=coordinator, programme=programme, name="First aid")
+    kitchen.required_courses.add(first_aid)
+
+    with unchanged(), pytest.raises(ValidationError) as refused:
+        match_accept(actor=crew[0].user, match=offer)
+    assert refused.value.message_dict == {"volunteer": ["First aid: missing."]}
