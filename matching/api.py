@@ -261,6 +261,38 @@ def need_why_not(request, need_id: int, volunteer_id: int):
     }
 
 
+class ExclusionIn(Schema):
+    volunteer: int
+    reason: str = Field(max_length=300)
+
+
+class ExclusionOut(Schema):
+    id: int
+    volunteer: int = Field(alias="volunteer_id")
+    group_key: str
+    reason: str
+    recorded_at: dt.datetime
+
+
+@router.post(
+    "/matching/needs/{need_id}/exclusions",
+    response={201: ExclusionOut, **WRITE_ERRORS},
+    summary="Record a conflict of interest",
+)
+def need_exclude(request, need_id: int, payload: ExclusionIn):
+    """The volunteer is never matched with this need's family, person or team again (coordinators)."""
+    need = selectors.need_get(request.auth, need_id)
+    volunteer = volunteer_get(request.auth, payload.volunteer)
+    exclusion = services.exclusion_record(
+        actor=request.auth,
+        programme=need.programme,
+        volunteer=volunteer,
+        group_key=need.group_key,
+        reason=payload.reason,
+    )
+    return Status(201, exclusion)
+
+
 @router.get("/matching/needs/{need_id}/matches", response={200: list[MatchOut], **READ_ERRORS}, summary="Matches")
 def need_match_list(request, need_id: int):
     need = selectors.need_get(request.auth, need_id)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("matching/<slug:slug>/batch/progress/", views.batch_progress_by_key, name="batch_progress_by_key"),
     path("matching/needs/<int:need_id>/", views.need_detail, name="need_detail"),
     path("matching/needs/<int:need_id>/propose/", views.need_propose, name="need_propose"),
+    path("matching/needs/<int:need_id>/exclude/", views.need_exclude, name="need_exclude"),
     path("matching/matches/<int:match_id>/<slug:action>/", views.match_action, name="match_action"),
     path("matching/batch-runs/<int:run_id>/", views.batch_run, name="batch_run"),
     path("matching/batch-runs/<int:run_id>/offer-all/", views.batch_offer_all, name="batch_offer_all"),

@@ -85,6 +85,27 @@ def need_propose(request: HttpRequest, need_id: int):
     return redirect("need_detail", need.pk)
 
 
+@login_required
+@require_POST
+def need_exclude(request: HttpRequest, need_id: int):
+    """Record a conflict of interest: the volunteer is never matched with this family, person or team."""
+    need = visible_or_404(selectors.need_get, request.user, need_id)
+    volunteer = visible_or_404(volunteer_get, request.user, int(request.POST.get("volunteer") or 0))
+    try:
+        services.exclusion_record(
+            actor=request.user,
+            programme=need.programme,
+            volunteer=volunteer,
+            group_key=need.group_key,
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, _refusal_text(exc))
+    else:
+        messages.success(request, _("%(name)s will not be matched here again.") % {"name": volunteer.display_name})
+    return redirect("need_detail", need.pk)
+
+
 COORDINATOR_ACTIONS = {
     "offer": services.match_offer,
     "activate": services.match_activate,

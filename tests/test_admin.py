@@ -60,3 +60,39 @@ def test_volunteer_records_cannot_be_edited_in_the_admin(admin, volunteer, clien
     volunteer.refresh_from_db()
     assert volunteer.full_name == "Vera Volunteer"
     assert Programme.objects.count() == 1
+
+
+def test_an_administrator_sets_a_programmes_matching_weights_and_it_is_audited(admin, programme, client_for):
+    from matching.evaluate import programme_weights
+
+    response = client_for(admin).post(
+        "/admin/matching/matchingweights/add/",
+        {
+            "programme": programme.pk,
+            "skills": 0,
+            "languages": 50,
+            "distance": 10,
+            "availability": 10,
+            "topics": 10,
+            "continuity": 10,
+            "load": 10,
+        },
+    )
+
+    assert response.status_code == 302
+    assert programme_weights(programme)["languages"] == 50
+    assert AuditEntry.objects.filter(action="admin.add", target_type="matching.matchingweights").exists()
+
+
+def test_weights_that_are_all_zero_are_refused(admin, programme, client_for):
+    from matching.models import MatchingWeights
+
+    response = client_for(admin).post(
+        "/admin/matching/matchingweights/add/",
+        {
+            "programme": programme.pk,
+            **dict.fromkeys(["skills", "languages", "distance", "availability", "topics", "continuity", "load"], 0),
+        },
+    )
+
+    assert response.status_code == 200 and not MatchingWeights.objects.exists()
