@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.evaluate import Candidate, constraint_labels, evaluate, label_requirements, need_requirements
-from matching.models import LIVE_STATUSES, BatchRun, Match, Need, NeedKind, NeedStatus
+from matching.models import LIVE_STATUSES, BatchRun, Match, MatchStatus, Need, NeedKind, NeedStatus
 from matching.pool import load_pool
 from matching.services import evaluate_one
 from timebank.core.models import User, VolunteerProfile
@@ -127,8 +127,8 @@ def offers_for(user: User):
 
 
 def eligible_shifts_for(user: User) -> list[tuple[Need, bool, list[dict]]]:
-    """Open future shifts in the volunteer's programmes, each with whether they may sign
-    up and, when not, why: the same check matching uses."""
+    """Open future shifts in the volunteer's programmes, as (need, may sign up, reasons if
+    not, the label of their live match on it if any): the same check matching uses."""
     volunteer = VolunteerProfile.objects.filter(user=user).first()
     if volunteer is None:
         return []
@@ -158,7 +158,7 @@ def eligible_shifts_for(user: User) -> list[tuple[Need, bool, list[dict]]]:
         evaluation = evaluate(need, pool, requirements=keys)
         status = pool.need_matches.get(need.pk, {}).get(index)
         if status in LIVE_STATUSES:
-            answers.append((need, False, [], status))
+            answers.append((need, False, [], MatchStatus(status).label))
             continue
         reasons = evaluation.reasons(index)
         if need.live >= need.capacity:

@@ -247,3 +247,25 @@ def test_someone_who_declined_is_not_asked_again(coordinator, programme, kitchen
     assert reasons(coordinator, kitchen, declined) == {"already": "Declined this need before."}
     match.refresh_from_db()
     assert match.status == MatchStatus.DECLINED
+
+
+def test_a_mentor_whose_weekly_hours_would_be_exceeded_is_excluded(coordinator, programme, family_need, today):
+    busy = _mentor(coordinator, programme, max_mentees=3, max_hours_per_week=3)
+    other_family = mentoring_need_create(
+        actor=coordinator,
+        programme=programme,
+        title="Family Z.",
+        group_key="person:2",
+        starts_at=at(today + dt.timedelta(days=3), 9),
+        ends_at=at(today + dt.timedelta(days=90), 9),
+        latitude=51.48,
+        longitude=-3.18,
+        weekly_slots=[[2, "15:00", "17:00"]],
+        minutes_per_week=120,
+    )
+    match_propose(actor=coordinator, need=other_family, volunteer=busy)
+
+    # Two hours a week already, two more asked for, three at most.
+    assert reasons(coordinator, family_need, busy) == {
+        "capacity": "2.0 more hours a week would exceed the 3 they can give."
+    }
