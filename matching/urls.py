@@ -4,6 +4,7 @@ from matching import views
 
 urlpatterns = [
     path("matching/<slug:slug>/", views.programme_needs, name="programme_needs"),
+    path("matching/<slug:slug>/tasks/new/", views.task_post, name="task_post"),
     path("matching/<slug:slug>/batch/", views.batch_start, name="batch_start"),
     path("matching/<slug:slug>/batch/progress/", views.batch_progress_by_key, name="batch_progress_by_key"),
     path("matching/needs/<int:need_id>/", views.need_detail, name="need_detail"),

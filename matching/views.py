@@ -9,6 +9,7 @@ offers (accept, or decline with a reason) and the shifts they may sign up for.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,9 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from matching import selectors, services
+from matching.forms import TaskForm
 from matching.models import LIVE_STATUSES, MatchStatus
+from timebank.core.forms.base import apply_service_errors
 from timebank.core.selectors.volunteers import volunteer_get
-from timebank.core.views.common import own_profile_or_404, visible_or_404
+from timebank.core.services.tasks import task_create
+from timebank.core.views.common import own_profile_or_404, render_form_page, visible_or_404
 from timebank.core.views.coordinator_volunteers import coordinated_programme
 
 
@@ -35,6 +39,24 @@ def programme_needs(request: HttpRequest, slug: str):
     needs = selectors.needs_for(request.user, programme=programme)
     runs = selectors.batch_runs_for(request.user, programme)[:5]
     return render(request, "matching/needs.html", {"programme": programme, "needs": needs, "runs": runs})
+
+
+@login_required
+def task_post(request: HttpRequest, slug: str):
+    """Post a task with one shift; the shift becomes a need, opened on its page."""
+    programme = coordinated_programme(request, slug)
+    form = TaskForm(request.POST or None, programme=programme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                task = task_create(actor=request.user, programme=programme, **form.service_arguments())
+                need = services.task_needs_sync(actor=request.user, task=task)[0]
+        except ValidationError as exc:
+            apply_service_errors(form, exc, aliases={"shifts": "date"})
+        else:
+            messages.success(request, _("%(title)s is posted: here are the best candidates.") % {"title": task.title})
+            return redirect("need_detail", need.pk)
+    return render_form_page(request, "matching/task_form.html", {"programme": programme, "form": form}, form)
 
 
 @login_required

@@ -12,7 +12,15 @@ from matching.services import batch_run_request, match_propose, task_needs_sync
 from tests.api_support import SIGNED_IN, assert_permission, expect, fill
 from tests.conftest import PERSONAS
 from tests.matching_support import at, kitchen_volunteer, next_saturday
-from tests.page_support import DONE, REDIRECT, Route, assert_page_permission, outcomes
+from tests.page_support import (
+    COORDINATOR_FORM,
+    COORDINATOR_PAGE,
+    DONE,
+    REDIRECT,
+    Route,
+    assert_page_permission,
+    outcomes,
+)
 from timebank.core.services.tasks import ShiftSpec, task_create
 from timebank.core.services.volunteers import volunteer_update
 
@@ -39,6 +47,7 @@ def world(every_persona, coordinator, programme, volunteer, mentor, today):
     run = batch_run_request(actor=coordinator, programme=programme)
     other = kitchen_volunteer(coordinator, programme, name="Owain", place=None)
     return SimpleNamespace(
+        saturday=saturday.isoformat(),
         need=shift_need.pk,
         offer=offer.pk,
         proposal=proposal.pk,
@@ -60,6 +69,14 @@ ROUTES = [
         outcomes(403, admin=200, coordinator=200, other_programme_coordinator=404, outsider=404),
     ),
     Route("need", "GET", "/matching/needs/{need}/", COORDINATORS_ONLY),
+    Route("task-form", "GET", "/matching/tenants/tasks/new/", COORDINATOR_PAGE),
+    Route(
+        "task-post",
+        "POST",
+        "/matching/tenants/tasks/new/",
+        COORDINATOR_FORM,
+        {"title": "Litter pick", "date": "{saturday}", "starts_at": "10:00", "ends_at": "12:00", "headcount": "2"},
+    ),
     Route("need-why-not", "GET", "/matching/needs/{need}/?q=Owain", COORDINATORS_ONLY),
     Route("propose", "POST", "/matching/needs/{need}/propose/", COORDINATORS_DO, {"volunteer": "{owain}"}),
     Route("offer", "POST", "/matching/matches/{proposal}/offer/", COORDINATORS_DO),
@@ -95,6 +112,7 @@ COVERED_PAGES = {
     "programme_needs",
     "need_detail",
     "need_propose",
+    "task_post",
     "need_exclude",
     "match_action",
     "batch_start",
@@ -120,7 +138,9 @@ def test_every_matching_page_is_in_the_matrix():
     from matching.urls import urlpatterns
     from tests.page_support import fill as fill_page
 
-    ids = SimpleNamespace(need=1, offer=1, proposal=1, run=1, owain=1, nia=1, slug="tenants", vera=1)
+    ids = SimpleNamespace(
+        saturday="2026-01-03", need=1, offer=1, proposal=1, run=1, owain=1, nia=1, slug="tenants", vera=1
+    )
     tried = {resolve(fill_page(route.path.split("?")[0], ids)).url_name for route in ROUTES}
     assert tried == {pattern.name for pattern in urlpatterns} == COVERED_PAGES
 
@@ -242,3 +262,53 @@ def test_the_batch_page_shows_what_was_and_was_not_filled(client_as, world, ment
     # One place was left; the mentor and Owain tie on every component and the lower id wins the tie.
     proposed = Match.objects.filter(status=MatchStatus.PROPOSED, batch_run__isnull=False)
     assert list(proposed.values_list("volunteer_id", flat=True)) == [mentor.pk]
+
+
+def test_a_coordinator_posts_a_task_and_lands_on_its_candidates(client_as, world, today):
+    from matching.models import Need
+
+    saturday = next_saturday(today).isoformat()
+    response = client_as("coordinator").post(
+        "/matching/tenants/tasks/new/",
+        {
+            "title": "Litter pick",
+            "date": saturday,
+            "starts_at": "10:00",
+            "ends_at": "12:00",
+            "headcount": "2",
+            "place_name": "Riverside",
+            "latitude": "51.47800",
+            "longitude": "-3.18900",
+        },
+        follow=True,
+    )
+
+    need = Need.objects.get(title="Litter pick")
+    assert response.redirect_chain == [(f"/matching/needs/{need.pk}/", 302)]
+    assert (need.capacity, need.kind, need.latitude) == (2, "shift", 51.478)
+    page = response.content.decode()
+    assert "Litter pick is posted: here are the best candidates." in page
+    # Only Vera lives within reach (the others have no area on their profile), and she is
+    # already offered the kitchen, 9:00 to 13:00, which the litter pick clashes with.
+    assert "0 eligible of 1 volunteers within reach." in page
+    assert "Excluded: at capacity: 1." in page
+    assert "Nobody is eligible for this need." in page
+
+
+def test_a_task_that_ends_before_it_starts_is_refused_next_to_the_date_and_nothing_is_written(client_as, world, today):
+    from tests.assertions import unchanged
+
+    client = client_as("coordinator")
+    with unchanged():
+        response = client.post(
+            "/matching/tenants/tasks/new/",
+            {
+                "title": "Litter pick",
+                "date": next_saturday(today).isoformat(),
+                "starts_at": "12:00",
+                "ends_at": "10:00",
+                "headcount": "2",
+            },
+        )
+    assert response.status_code == 200
+    assert "Shift 1 ends before it starts." in response.content.decode()

@@ -89,6 +89,9 @@ def profile_form_data(volunteer: VolunteerProfile, **overrides) -> dict:
         "latitude": "" if volunteer.latitude is None else str(volunteer.latitude),
         "longitude": "" if volunteer.longitude is None else str(volunteer.longitude),
         "travel_km": str(volunteer.travel_km),
+        "max_mentees": str(volunteer.max_mentees),
+        "max_hours_per_week": "" if volunteer.max_hours_per_week is None else str(volunteer.max_hours_per_week),
+        "gender": volunteer.gender,
         "emergency_contact_name": volunteer.emergency_contact_name,
         "emergency_contact_phone": volunteer.emergency_contact_phone,
         "slots-TOTAL_FORMS": "3",
@@ -100,6 +103,16 @@ def profile_form_data(volunteer: VolunteerProfile, **overrides) -> dict:
         data.update({f"slots-{index}-weekday": "", f"slots-{index}-starts_at": "", f"slots-{index}-ends_at": ""})
     data.update(overrides)
     return data
+
+
+def test_a_mentor_says_how_much_they_take_on_on_their_profile(client_for, mentor):
+    response = client_for(mentor.user).post(
+        "/me/edit/", profile_form_data(mentor, max_mentees="2", max_hours_per_week="6", gender="woman")
+    )
+
+    assert response.status_code == 302
+    mentor.refresh_from_db()
+    assert (mentor.max_mentees, mentor.max_hours_per_week, mentor.gender) == (2, 6, "woman")
 
 
 # --- Landing pages ----------------------------------------------------------------

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from timebank.core.forms.base import AccessibleForm, TimeInput, split_tags, translated_language_choices
-from timebank.core.models import Skill, VolunteerProfile
+from timebank.core.models import Gender, Skill, VolunteerProfile
 from timebank.core.models.volunteers import Weekday
 
 EMAIL_LOCKED = _("Only the person can change it: they sign in with it, or hold another role.")
@@ -61,6 +61,22 @@ class ProfileForm(AccessibleForm):
     willing_children = forms.BooleanField(label=_("Willing to work with children"), required=False)
     willing_vulnerable_adults = forms.BooleanField(label=_("Willing to work with vulnerable adults"), required=False)
     willing_home_visits = forms.BooleanField(label=_("Willing to make home visits"), required=False)
+    max_mentees = forms.IntegerField(
+        label=_("Families or people I can mentor at once"), min_value=0, max_value=10, required=False
+    )
+    max_hours_per_week = forms.IntegerField(
+        label=_("Hours a week I can give"),
+        min_value=1,
+        max_value=60,
+        required=False,
+        help_text=_("Leave empty if you would rather not say."),
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"),
+        required=False,
+        choices=[("", _("Prefer not to say")), *Gender.choices],
+        help_text=_("Asked only so that a family who wishes for a mentor of a given gender can have one."),
+    )
     emergency_contact_name = forms.CharField(label=_("Emergency contact name"), max_length=200, required=False)
     emergency_contact_phone = forms.CharField(
         label=_("Emergency contact phone"), max_length=32, required=False, widget=forms.TextInput({"type": "tel"})
@@ -98,6 +114,8 @@ class ProfileForm(AccessibleForm):
         """Keyword arguments for volunteer_update from the cleaned data."""
         data = self.cleaned_data
         arguments = {name: data[name] for name in PROFILE_FORM_FIELDS}
+        if arguments["max_mentees"] is None:
+            del arguments["max_mentees"]  # left empty: keep what the profile says
         arguments.update(
             languages=data["languages"],
             skill_tags=split_tags(data["skill_tags"]),
@@ -125,6 +143,9 @@ PROFILE_FORM_FIELDS = (
     "willing_children",
     "willing_vulnerable_adults",
     "willing_home_visits",
+    "max_mentees",
+    "max_hours_per_week",
+    "gender",
     "emergency_contact_name",
     "emergency_contact_phone",
 )
