@@ -6,6 +6,8 @@ class MentoringConfig(AppConfig):
     verbose_name = "Mentoring"
 
     def ready(self):
+        # Connects the receiver that turns an accepted mentoring match into a mentorship.
+        from mentoring import services  # noqa: F401
         from mentoring.demo import build_mentoring_demo
         from timebank.core import demo
 

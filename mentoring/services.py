@@ -1,21 +1,51 @@
-"""Writes of the mentoring app. This step holds what a mentoring need requires: the
-supported person's record (the minimum) and their request for a mentor, which
-becomes a matching need."""
+"""Writes of the mentoring app: supported people and their requests for a mentor (which
+become matching needs), mentorships (from an accepted match or started by a coordinator),
+sessions (each an hours claim in the ledger flow), goals and their reviews, check-ins.
+
+The receiver of matching's `match_accepted` lives here, so matching never imports this app.
+"""
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.models import Need, Topic
-from matching.services import mentoring_need_create
-from mentoring.models import MentoringRequest, SupportedKind, SupportedPerson
+from matching.services import match_accepted, mentoring_need_create
+from mentoring.models import (
+    LEVELS,
+    CheckIn,
+    ClosureReason,
+    Goal,
+    GoalDomain,
+    GoalReview,
+    GoalStatus,
+    MentoringRequest,
+    MentoringSession,
+    Mentorship,
+    MentorshipStatus,
+    SessionMode,
+    SupportedKind,
+    SupportedPerson,
+)
 from timebank.core.dates import add_months
-from timebank.core.models import Programme, User
-from timebank.core.permissions import require_coordinator
+from timebank.core.models import (
+    Activity,
+    ClaimSource,
+    Membership,
+    MembershipStatus,
+    Programme,
+    Role,
+    User,
+    VolunteerProfile,
+)
+from timebank.core.permissions import can_coordinate, require_coordinator
+from timebank.core.services.activities import activity_create
 from timebank.core.services.audit import audit_record
+from timebank.core.services.claims import claim_amend, claim_log
 
 
 @transaction.atomic
@@ -103,3 +133,261 @@ def mentoring_request_create(
     )
     MentoringRequest.objects.create(person=person, need=need)
     return need
+
+
+# --- Mentorships ----------------------------------------------------------------------------
+
+
+def _session_activity(actor: User, programme: Programme):
+    """The activity mentoring sessions are claimed as, made on first use (per hour, the
+    programme's approval rules)."""
+    activity = Activity.objects.filter(programme=programme, name=SESSION_ACTIVITY).first()
+    if activity is None:
+        activity = activity_create(actor=actor, programme=programme, name=SESSION_ACTIVITY)
+    return activity
+
+
+SESSION_ACTIVITY = "Mentoring session"
+
+
+@transaction.atomic
+def mentorship_start(
+    *, actor: User, person: SupportedPerson, mentor: VolunteerProfile, starts_on: dt.date | None = None, match=None
+) -> Mentorship:
+    """Start a mentorship: directly by a coordinator, or from an accepted mentoring match.
+    It runs to the programme's default length. Raises ValidationError when the volunteer is
+    not a mentor of the programme or already mentors this person."""
+    programme = person.programme
+    require_coordinator(actor, programme)
+    starts_on = starts_on or timezone.localdate()
+    if not Membership.objects.filter(
+        user_id=mentor.user_id, programme=programme, role=Role.MENTOR, status=MembershipStatus.ACTIVE
+    ).exists():
+        raise ValidationError(
+            {
+                "mentor": [
+                    _("%(name)s is not an active mentor of %(programme)s.")
+                    % {"name": mentor.display_name, "programme": programme}
+                ]
+            }
+        )
+    if Mentorship.objects.filter(mentor=mentor, person=person).exclude(status=MentorshipStatus.ENDED).exists():
+        raise ValidationError(
+            {"mentor": [_("%(name)s already mentors %(person)s.") % {"name": mentor.display_name, "person": person}]}
+        )
+    mentorship = Mentorship.objects.create(
+        programme=programme,
+        mentor=mentor,
+        person=person,
+        match=match,
+        activity=_session_activity(actor, programme),
+        starts_on=starts_on,
+        planned_end_on=add_months(starts_on, programme.mentorship_default_months),
+        created_by=actor,
+    )
+    audit_record(actor=actor, action="mentorship.start", target=mentorship, programme=programme)
+    return mentorship
+
+
+@receiver(match_accepted)
+def _start_from_accepted_match(sender, match, **kwargs):
+    """An accepted mentoring match becomes a mentorship (once: one mentorship per match)."""
+    request = MentoringRequest.objects.filter(need_id=match.need_id).select_related("person").first()
+    if request is None or Mentorship.objects.filter(match=match).exists():
+        return
+    mentorship_start(actor=match.created_by, person=request.person, mentor=match.volunteer, match=match)
+
+
+@transaction.atomic
+def mentorship_close(
+    *, actor: User, mentorship: Mentorship, reason: str, outcome_notes: str = "", ended_on: dt.date | None = None
+) -> Mentorship:
+    require_coordinator(actor, mentorship.programme)
+    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    if mentorship.status == MentorshipStatus.ENDED:
+        raise ValidationError({"status": [_("This mentorship has already ended.")]})
+    if reason not in ClosureReason.values:
+        raise ValidationError({"reason": [_("Choose why the mentorship ends.")]})
+    mentorship.status = MentorshipStatus.ENDED
+    mentorship.closure_reason = reason
+    mentorship.outcome_notes = outcome_notes.strip()
+    mentorship.ended_on = ended_on or timezone.localdate()
+    mentorship.save()
+    audit_record(
+        actor=actor, action="mentorship.close", target=mentorship, programme=mentorship.programme, reason=reason
+    )
+    return mentorship
+
+
+def _require_mentor_or_coordinator(actor: User, mentorship: Mentorship) -> None:
+    if mentorship.mentor.user_id != actor.pk and not can_coordinate(actor, mentorship.programme):
+        raise PermissionDenied(_("Only the mentor or a coordinator of the programme may do this."))
+
+
+# --- Sessions: each becomes an hours claim ---------------------------------------------------
+
+
+def _clean_session(date, minutes, mode):
+    errors = {}
+    if mode not in SessionMode.values:
+        errors["mode"] = [_("Choose how you met.")]
+    if not isinstance(minutes, int) or not 0 < minutes <= 24 * 60:
+        errors["minutes"] = [_("Give a time from 1 minute to 24 hours.")]
+    if not isinstance(date, dt.date):
+        errors["date"] = [_("Enter the date of the session.")]
+    elif date > timezone.localdate():
+        errors["date"] = [_("The date cannot be in the future.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def session_log(
+    *,
+    actor: User,
+    mentorship: Mentorship,
+    date: dt.date,
+    minutes: int,
+    mode: str,
+    notes: str = "",
+    next_steps: str = "",
+    key: str,
+) -> MentoringSession:
+    """Log a session; its time becomes an hours claim for the mentor under the programme's
+    approval rules. `key` (made by the form) makes a double submit return the first session."""
+    _require_mentor_or_coordinator(actor, mentorship)
+    source_ref = f"mentoring-session:{key}"
+    earlier = MentoringSession.objects.filter(claim__source_ref=source_ref).first()
+    if earlier is not None:
+        return earlier
+    if mentorship.status == MentorshipStatus.ENDED:
+        raise ValidationError({"mentorship": [_("This mentorship has ended.")]})
+    _clean_session(date, minutes, mode)
+    claim = claim_log(
+        actor=actor,
+        volunteer=mentorship.mentor,
+        activity=mentorship.activity,
+        date=date,
+        minutes=minutes,
+        note=_("Mentoring session"),
+        source_ref=source_ref,
+        source=ClaimSource.MENTORING,
+    )
+    session = MentoringSession.objects.create(
+        mentorship=mentorship,
+        date=date,
+        minutes=minutes,
+        mode=mode,
+        notes=notes.strip(),
+        next_steps=next_steps.strip(),
+        claim=claim,
+        recorded_by=actor,
+    )
+    audit_record(actor=actor, action="session.log", target=session, programme=mentorship.programme)
+    return session
+
+
+@transaction.atomic
+def session_update(
+    *, actor: User, session: MentoringSession, date: dt.date, minutes: int, mode: str, notes: str, next_steps: str
+) -> MentoringSession:
+    """Edit a session. Its claim follows while it is pending; once decided, the date and time
+    can no longer change (ValidationError) and the notes still can. Never a second claim."""
+    session = MentoringSession.objects.select_for_update().select_related("mentorship", "claim").get(pk=session.pk)
+    _require_mentor_or_coordinator(actor, session.mentorship)
+    _clean_session(date, minutes, mode)
+    claim_amend(actor=actor, claim=session.claim, date=date, minutes=minutes, note=session.claim.note)
+    session.date, session.minutes, session.mode = date, minutes, mode
+    session.notes, session.next_steps = notes.strip(), next_steps.strip()
+    session.save()
+    audit_record(actor=actor, action="session.update", target=session, programme=session.mentorship.programme)
+    return session
+
+
+# --- Goals ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def goal_create(
+    *,
+    actor: User,
+    mentorship: Mentorship,
+    domain: str,
+    description: str,
+    levels: dict,
+    baseline_level: int = -1,
+    weight: int = 1,
+) -> Goal:
+    """A goal agreed with the person, with its five levels described in words."""
+    _require_mentor_or_coordinator(actor, mentorship)
+    errors = {}
+    if domain not in GoalDomain.values:
+        errors["domain"] = [_("Choose a domain.")]
+    if not description.strip():
+        errors["description"] = [_("Describe the goal in the person's words.")]
+    cleaned = {str(level): str(levels.get(str(level), levels.get(level, ""))).strip() for level in LEVELS}
+    if not all(cleaned.values()):
+        errors["levels"] = [_("Describe each of the five levels, from -2 to +2.")]
+    if baseline_level not in LEVELS:
+        errors["baseline_level"] = [_("The starting level is one of -2, -1, 0, +1, +2.")]
+    if not isinstance(weight, int) or not 1 <= weight <= 10:
+        errors["weight"] = [_("Give a weight from 1 to 10.")]
+    if errors:
+        raise ValidationError(errors)
+    goal = Goal.objects.create(
+        mentorship=mentorship,
+        domain=domain,
+        description=description.strip(),
+        levels=cleaned,
+        baseline_level=baseline_level,
+        weight=weight,
+        created_by=actor,
+    )
+    audit_record(actor=actor, action="goal.create", target=goal, programme=mentorship.programme)
+    return goal
+
+
+@transaction.atomic
+def goal_review(
+    *, actor: User, goal: Goal, level: int, reviewed_on: dt.date | None = None, note: str = "", status: str = ""
+) -> GoalReview:
+    """Record the level a goal reached; `status` marks it achieved or dropped."""
+    _require_mentor_or_coordinator(actor, goal.mentorship)
+    reviewed_on = reviewed_on or timezone.localdate()
+    errors = {}
+    if level not in LEVELS:
+        errors["level"] = [_("The level is one of -2, -1, 0, +1, +2.")]
+    if reviewed_on > timezone.localdate():
+        errors["reviewed_on"] = [_("The date cannot be in the future.")]
+    if status and status not in GoalStatus.values:
+        errors["status"] = [_("Choose active, achieved or dropped.")]
+    if goal.status != GoalStatus.ACTIVE:
+        errors["goal"] = [_("This goal is no longer active.")]
+    if errors:
+        raise ValidationError(errors)
+    review = GoalReview.objects.create(
+        goal=goal, level=level, reviewed_on=reviewed_on, note=note.strip(), reviewed_by=actor
+    )
+    if status and status != goal.status:
+        goal.status = status
+        goal.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="goal.review",
+        target=review,
+        programme=goal.mentorship.programme,
+        changes={"level": level, "status": status},
+    )
+    return review
+
+
+@transaction.atomic
+def check_in_record(*, actor: User, mentorship: Mentorship, note: str, date: dt.date | None = None) -> CheckIn:
+    require_coordinator(actor, mentorship.programme)
+    if not note.strip():
+        raise ValidationError({"note": [_("Say what was discussed.")]})
+    check_in = CheckIn.objects.create(
+        mentorship=mentorship, date=date or timezone.localdate(), note=note.strip(), recorded_by=actor
+    )
+    audit_record(actor=actor, action="checkin.record", target=check_in, programme=mentorship.programme)
+    return check_in

@@ -83,18 +83,31 @@ def claim_check(
 
 
 def claim_limits_check(
-    *, volunteer: VolunteerProfile, activity: Activity, session: ActivitySession | None, date: dt.date, minutes: int
+    *,
+    volunteer: VolunteerProfile,
+    activity: Activity,
+    session: ActivitySession | None,
+    date: dt.date,
+    minutes: int,
+    once_a_day: bool = True,
+    excluding: HoursClaim | None = None,
 ) -> None:
     """The rules that depend on the volunteer's other claims. Call with the volunteer's
-    profile row locked, so two claims for the same person are checked one after the other."""
+    profile row locked, so two claims for the same person are checked one after the other.
+
+    `once_a_day=False` lifts the one-claim-per-activity-and-day rule for claims that stand
+    for records of their own (two mentoring sessions with two families on one day);
+    `excluding` leaves out the claim being amended."""
     standing = HoursClaim.objects.filter(volunteer=volunteer).exclude(status=ClaimStatus.REJECTED)
+    if excluding is not None:
+        standing = standing.exclude(pk=excluding.pk)
     if session is not None and standing.filter(session=session).exists():
         raise ValidationError(
             {"session": [_("%(name)s already has a claim for this session.") % {"name": volunteer.display_name}]}
         )
     # The database's own constraint skips claims with a source_ref (API retries, mentoring);
     # this check does not.
-    if session is None and standing.filter(activity=activity, date=date, session__isnull=True).exists():
+    if once_a_day and session is None and standing.filter(activity=activity, date=date, session__isnull=True).exists():
         raise ValidationError(
             {
                 "activity": [

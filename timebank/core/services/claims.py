@@ -83,6 +83,7 @@ def claim_log(
     session: ActivitySession | None = None,
     note: str = "",
     source_ref: str | None = None,
+    source: str | None = None,
 ) -> HoursClaim:
     """Log time a volunteer gave. Pending until a coordinator decides, unless the
     activity approves claims of this length at once (then credits are issued now).
@@ -91,8 +92,11 @@ def claim_log(
     else (PermissionDenied). With a session, the date and time default to the
     session's. `source_ref` makes the call idempotent: a claim already made with it is
     returned when it asked for the same thing, and IdempotencyConflict is raised when
-    it asked for something else.
+    it asked for something else. `source=ClaimSource.MENTORING` (with a source_ref) marks
+    a claim made for a mentoring session: one per session, several a day allowed.
     """
+    if source not in (None, ClaimSource.MENTORING) or (source and not source_ref):
+        raise ValueError("only mentoring claims, with a source_ref, name their source")
     programme = activity.programme
     on_behalf = volunteer.user_id != actor.pk
     if on_behalf and not can_coordinate(actor, programme):
@@ -118,7 +122,9 @@ def claim_log(
     if source_ref is not None and (earlier := _replayed(source_ref, asked)) is not None:
         # A concurrent request with the same key committed while this one waited for the lock.
         return earlier
-    claim_limits_check(volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes)
+    claim_limits_check(
+        volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes, once_a_day=source is None
+    )
     claim = HoursClaim.objects.create(
         volunteer=volunteer,
         programme=programme,
@@ -128,7 +134,7 @@ def claim_log(
         minutes=minutes,
         credited_minutes=activity.credited_minutes(minutes),
         note=note,
-        source=ClaimSource.COORDINATOR if on_behalf else ClaimSource.VOLUNTEER,
+        source=source or (ClaimSource.COORDINATOR if on_behalf else ClaimSource.VOLUNTEER),
         source_ref=source_ref,
         created_by=actor,
     )
@@ -154,6 +160,51 @@ def claim_log(
             % {"activity": activity.name, "limit": duration_text(activity.auto_approve_max_minutes)},
             changes={"rule": "activity.auto_approve_max_minutes", "limit": activity.auto_approve_max_minutes},
         )
+    return claim
+
+
+@transaction.atomic
+def claim_amend(*, actor: User, claim: HoursClaim, date: dt.date, minutes: int, note: str) -> HoursClaim:
+    """Change the date, time and note of a pending claim made for a record of its own (a
+    mentoring session edited). A decided claim is not changed: its credits were issued
+    or refused on the time it said, and a correction is a reversal (ValidationError)."""
+    claim = HoursClaim.objects.select_for_update().select_related("activity__programme", "volunteer").get(pk=claim.pk)
+    if claim.volunteer.user_id != actor.pk and not can_coordinate(actor, claim.programme):
+        raise PermissionDenied(_("Only the volunteer or a coordinator of the programme may change this claim."))
+    note = (note or "").strip()
+    if (claim.date, claim.minutes, claim.note) == (date, minutes, note):
+        return claim
+    if claim.status != ClaimStatus.PENDING:
+        raise ValidationError(
+            {
+                "minutes": [
+                    _("These hours were already %(status)s; ask a coordinator to correct them.")
+                    % {"status": claim.get_status_display().lower()}
+                ]
+            }
+        )
+    claim_check(volunteer=claim.volunteer, activity=claim.activity, session=None, date=date, minutes=minutes, note=note)
+    volunteer_lock(claim.volunteer)
+    claim_limits_check(
+        volunteer=claim.volunteer,
+        activity=claim.activity,
+        session=None,
+        date=date,
+        minutes=minutes,
+        once_a_day=claim.source != ClaimSource.MENTORING,
+        excluding=claim,
+    )
+    before = {"date": claim.date, "minutes": claim.minutes}
+    claim.date, claim.minutes, claim.note = date, minutes, note
+    claim.credited_minutes = claim.activity.credited_minutes(minutes)
+    claim.save(update_fields=["date", "minutes", "note", "credited_minutes"])
+    audit_record(
+        actor=actor,
+        action="claim.amend",
+        target=claim,
+        programme=claim.programme,
+        changes={"before": before, "date": date, "minutes": minutes},
+    )
     return claim
 
 

@@ -1,0 +1,106 @@
+"""Reads of the mentoring app, under the confidentiality rule: a supported person's record
+is for the coordinators of their programme (holding the coordinator role there, not
+administrators as such) and their assigned mentor (a mentorship that has not ended).
+Anyone else gets DoesNotExist (a 404: we do not confirm the record exists), sees nothing of
+them in lists, and is not recorded as having viewed them. Every view that is granted is
+written to the access log.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from mentoring.gas import score_history
+from mentoring.models import (
+    AccessLog,
+    GoalStatus,
+    Mentorship,
+    MentorshipStatus,
+    SupportedPerson,
+)
+from timebank.core.models import Role, User
+from timebank.core.permissions import programme_ids_with_role
+
+
+def _visible_people(user: User):
+    if not user.is_authenticated:
+        return SupportedPerson.objects.none()
+    coordinated = programme_ids_with_role(user, Role.COORDINATOR)
+    mentored = Mentorship.objects.filter(mentor__user=user).exclude(status=MentorshipStatus.ENDED)
+    return SupportedPerson.objects.filter(Q(programme_id__in=coordinated) | Q(pk__in=mentored.values("person_id")))
+
+
+def people_for(user: User):
+    """The supported people the person may see (a list: not logged as views)."""
+    return _visible_people(user).select_related("programme")
+
+
+def person_get(user: User, pk: int, *, what: str = "record") -> SupportedPerson:
+    """The person's record, logged as viewed by `user`; DoesNotExist (and no log) otherwise."""
+    person = _visible_people(user).select_related("programme").get(pk=pk)
+    AccessLog.objects.create(person=person, viewer=user, what=what)
+    return person
+
+
+def mentorships_for(user: User, *, programme=None):
+    """Mentorships the person may see: all of a coordinated programme's, and their own as mentor."""
+    if not user.is_authenticated:
+        return Mentorship.objects.none()
+    coordinated = programme_ids_with_role(user, Role.COORDINATOR)
+    mentorships = Mentorship.objects.filter(
+        Q(programme_id__in=coordinated) | (Q(mentor__user=user) & ~Q(status=MentorshipStatus.ENDED))
+    ).select_related("person", "mentor", "programme")
+    return mentorships.filter(programme=programme) if programme is not None else mentorships
+
+
+def mentorship_get(user: User, pk: int) -> Mentorship:
+    """A mentorship and, through it, the person's record: logged as a view."""
+    mentorship = mentorships_for(user).get(pk=pk)
+    AccessLog.objects.create(person=mentorship.person, viewer=user, what="mentorship")
+    return mentorship
+
+
+def is_coordinator_of(user: User, mentorship: Mentorship) -> bool:
+    return mentorship.programme_id in programme_ids_with_role(user, Role.COORDINATOR)
+
+
+@dataclass
+class GoalLine:
+    goal: object
+    latest_level: int
+    latest_on: object
+
+
+def goals_with_progress(mentorship: Mentorship) -> tuple[list[GoalLine], list]:
+    """Each goal at its latest level, and the T-score history of the goals that count
+    (active and achieved; dropped goals leave the composite)."""
+    goals = list(mentorship.goals.prefetch_related("reviews"))
+    lines = []
+    for goal in goals:
+        reviews = sorted(goal.reviews.all(), key=lambda r: (r.reviewed_on, r.pk))
+        lines.append(
+            GoalLine(
+                goal,
+                reviews[-1].level if reviews else goal.baseline_level,
+                reviews[-1].reviewed_on if reviews else None,
+            )
+        )
+    counted = [g for g in goals if g.status != GoalStatus.DROPPED]
+    return lines, score_history(counted)
+
+
+def mentorship_scores(mentorships) -> dict[int, tuple[float | None, float | None]]:
+    """{mentorship id: (baseline T, latest T)} for a list of mentorships, in two queries."""
+    from mentoring.models import Goal
+
+    goals = defaultdict(list)
+    for goal in (
+        Goal.objects.filter(mentorship__in=mentorships).exclude(status=GoalStatus.DROPPED).prefetch_related("reviews")
+    ):
+        goals[goal.mentorship_id].append(goal)
+    scores = {}
+    for mentorship in mentorships:
+        history = score_history(goals.get(mentorship.pk, []))
+        scores[mentorship.pk] = (history[0].t, history[-1].t) if history else (None, None)
+    return scores

@@ -1,0 +1,273 @@
+"""Mentorships: from an accepted match, sessions that become hours claims (never twice),
+goals reviewed with Goal Attainment Scaling, and who may see a supported person."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+
+from ledger.selectors import ledger_verify
+from matching.services import match_accept, match_propose
+from mentoring.models import AccessLog, MentoringSession, Mentorship
+from mentoring.selectors import goals_with_progress, mentorship_get, mentorships_for, people_for, person_get
+from mentoring.services import (
+    goal_create,
+    goal_review,
+    mentoring_request_create,
+    mentorship_start,
+    session_log,
+    session_update,
+    supported_person_create,
+)
+from tests.assertions import unchanged
+from tests.matching_support import kitchen_volunteer
+from tests.spending_support import balance
+from timebank.core.models import ClaimStatus, HoursClaim, Role
+from timebank.core.services.claims import claim_approve
+from timebank.core.services.programmes import membership_grant
+
+LEVELS = {
+    "-2": "Eviction notice served",
+    "-1": "Arrears growing",
+    "0": "Arrears stable",
+    "1": "Repayment plan agreed",
+    "2": "Arrears cleared",
+}
+
+
+@pytest.fixture
+def family(coordinator, programme):
+    return supported_person_create(
+        actor=coordinator,
+        programme=programme,
+        kind="family",
+        reference="Family Y.",
+        languages=["tr"],
+        topics=["housing", "debt"],
+        latitude=51.478,
+        longitude=-3.189,
+    )
+
+
+@pytest.fixture
+def ayse(coordinator, programme):
+    return kitchen_volunteer(
+        coordinator,
+        programme,
+        name="Ayşe",
+        role=Role.MENTOR,
+        availability=((1, "16:00", "20:00"),),
+        languages=("tr",),
+        max_mentees=2,
+    )
+
+
+@pytest.fixture
+def mentorship(coordinator, family, ayse):
+    return mentorship_start(actor=coordinator, person=family, mentor=ayse)
+
+
+def test_an_accepted_mentoring_match_becomes_a_mentorship_once(
+    coordinator, family, ayse, django_capture_on_commit_callbacks
+):
+    need = mentoring_request_create(
+        actor=coordinator,
+        person=family,
+        weekly_slots=[[1, "17:00", "19:00"]],
+        home_visits=False,
+        involves_children=False,
+    )
+    offer = match_propose(actor=coordinator, need=need, volunteer=ayse, offer=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        match_accept(actor=ayse.user, match=offer)
+
+    mentorship = Mentorship.objects.get()
+    assert (mentorship.mentor, mentorship.person, mentorship.match) == (ayse, family, offer)
+    assert (mentorship.planned_end_on - mentorship.starts_on).days in range(181, 185)  # six months
+
+
+def log(mentorship, actor, minutes=90, key=None, **extra):
+    return session_log(
+        actor=actor,
+        mentorship=mentorship,
+        date=extra.pop("date", dt.date.today()),
+        minutes=minutes,
+        mode="home_visit",
+        notes="Read the letters together",
+        key=key or uuid.uuid4().hex,
+        **extra,
+    )
+
+
+def test_a_session_becomes_a_pending_claim_and_its_credits_once_approved(coordinator, programme, mentorship, ayse):
+    session = log(mentorship, ayse.user, minutes=90)
+
+    claim = session.claim
+    assert (claim.volunteer, claim.minutes, claim.status, claim.source) == (ayse, 90, ClaimStatus.PENDING, "mentoring")
+    claim_approve(actor=coordinator, claim=claim)
+    assert balance(programme, volunteer=ayse) == 90
+    assert ledger_verify().ok
+
+
+def test_saving_a_session_twice_makes_one_session_and_one_claim(mentorship, ayse):
+    first = log(mentorship, ayse.user, key="same-form")
+    again = log(mentorship, ayse.user, key="same-form")
+
+    assert first.pk == again.pk
+    assert MentoringSession.objects.count() == 1 and HoursClaim.objects.count() == 1
+
+
+def test_two_sessions_with_two_families_on_one_day_are_both_claimed(coordinator, programme, mentorship, ayse):
+    other = supported_person_create(actor=coordinator, programme=programme, kind="individual", reference="Mr K.")
+    second = mentorship_start(actor=coordinator, person=other, mentor=ayse)
+
+    log(mentorship, ayse.user, minutes=60)
+    log(second, ayse.user, minutes=60)
+
+    assert HoursClaim.objects.filter(volunteer=ayse).count() == 2
+
+
+def test_editing_a_pending_session_changes_its_claim_and_never_adds_one(mentorship, ayse):
+    session = log(mentorship, ayse.user, minutes=90)
+
+    session_update(
+        actor=ayse.user,
+        session=session,
+        date=session.date,
+        minutes=120,
+        mode="remote",
+        notes="Called the landlord",
+        next_steps="Send the form",
+    )
+
+    claim = HoursClaim.objects.get()
+    assert (claim.minutes, claim.credited_minutes) == (120, 120)
+    assert MentoringSession.objects.get().mode == "remote"
+
+
+def test_the_time_of_an_approved_session_cannot_change_so_nothing_is_paid_twice(
+    coordinator, programme, mentorship, ayse
+):
+    session = log(mentorship, ayse.user, minutes=90)
+    claim_approve(actor=coordinator, claim=session.claim)
+
+    with unchanged(), pytest.raises(ValidationError) as refused:
+        session_update(
+            actor=ayse.user, session=session, date=session.date, minutes=180, mode="home_visit", notes="", next_steps=""
+        )
+    assert "already approved" in refused.value.message_dict["minutes"][0]
+    # The notes alone may still change.
+    session_update(
+        actor=ayse.user,
+        session=session,
+        date=session.date,
+        minutes=90,
+        mode="home_visit",
+        notes="Landlord agreed to wait",
+        next_steps="",
+    )
+    assert balance(programme, volunteer=ayse) == 90 and HoursClaim.objects.count() == 1
+    assert ledger_verify().ok
+
+
+def test_another_mentor_cannot_log_a_session(mentorship, mentor):
+    with unchanged(), pytest.raises(PermissionDenied):
+        log(mentorship, mentor.user)
+
+
+def test_goals_reviewed_move_the_t_score(mentorship, ayse):
+    goals = [
+        goal_create(
+            actor=ayse.user, mentorship=mentorship, domain=domain, description=text, levels=LEVELS, baseline_level=-1
+        )
+        for domain, text in (("housing", "Keep the flat"), ("money", "Pay the arrears"), ("paperwork", "Benefits"))
+    ]
+    today = dt.date.today()
+    for goal in goals:
+        goal_review(actor=ayse.user, goal=goal, level=1, reviewed_on=today)
+
+    _lines, history = goals_with_progress(mentorship)
+
+    # Three equal goals at -1 give 36.31; all at +1, 63.69.
+    assert [(point.on, point.t) for point in history] == [(None, 36.31), (today, 63.69)]
+
+
+def test_a_dropped_goal_leaves_the_composite(mentorship, ayse):
+    keep = goal_create(
+        actor=ayse.user,
+        mentorship=mentorship,
+        domain="housing",
+        description="Keep the flat",
+        levels=LEVELS,
+        baseline_level=0,
+    )
+    drop = goal_create(
+        actor=ayse.user,
+        mentorship=mentorship,
+        domain="money",
+        description="Pay the arrears",
+        levels=LEVELS,
+        baseline_level=0,
+    )
+    goal_review(actor=ayse.user, goal=drop, level=-2, status="dropped")
+    goal_review(actor=ayse.user, goal=keep, level=2)
+
+    assert goals_with_progress(mentorship)[1][-1].t == 70.0  # one goal at +2
+
+
+def test_a_goal_needs_five_described_levels(mentorship, ayse):
+    with unchanged(), pytest.raises(ValidationError) as refused:
+        goal_create(
+            actor=ayse.user,
+            mentorship=mentorship,
+            domain="housing",
+            description="Keep the flat",
+            levels={**LEVELS, "2": ""},
+        )
+    assert "levels" in refused.value.message_dict
+
+
+# --- Confidentiality -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "persona", ["other_mentor", "other_programme_coordinator", "funder", "partner", "volunteer", "admin", "outsider"]
+)
+def test_only_the_programmes_coordinators_and_the_assigned_mentor_see_a_person(
+    request, persona, coordinator, programme, family, mentorship, ayse, mentor
+):
+    if persona == "other_mentor":
+        user = mentor.user
+    else:
+        value = request.getfixturevalue(persona)
+        user = value.user if hasattr(value, "user") else value
+
+    with unchanged():
+        assert family not in people_for(user)
+        assert mentorship not in mentorships_for(user)
+        with pytest.raises(ObjectDoesNotExist):
+            person_get(user, family.pk)
+        with pytest.raises(ObjectDoesNotExist):
+            mentorship_get(user, mentorship.pk)
+    assert not AccessLog.objects.filter(viewer=user).exists()
+
+    for allowed in (coordinator, ayse.user):
+        assert person_get(allowed, family.pk) == family
+        assert mentorship_get(allowed, mentorship.pk) == mentorship
+    assert AccessLog.objects.filter(person=family).count() == 4
+
+
+def test_a_mentor_loses_sight_of_the_person_when_the_mentorship_ends(coordinator, family, mentorship, ayse):
+    from mentoring.services import mentorship_close
+
+    mentorship_close(actor=coordinator, mentorship=mentorship, reason="goals_met", outcome_notes="Flat kept")
+
+    with pytest.raises(ObjectDoesNotExist):
+        person_get(ayse.user, family.pk)
+
+
+def test_a_coordinator_of_the_programme_who_is_also_a_mentor_elsewhere_sees_it(admin, coordinator, family):
+    membership_grant(actor=admin, user=coordinator, programme=family.programme, role=Role.MENTOR)
+    assert person_get(coordinator, family.pk) == family
