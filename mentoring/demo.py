@@ -7,8 +7,16 @@ import datetime as dt
 
 from django.utils import timezone
 
-from mentoring.services import mentoring_request_create, supported_person_create
+from mentoring.services import (
+    goal_create,
+    goal_review,
+    mentoring_request_create,
+    mentorship_start,
+    session_log,
+    supported_person_create,
+)
 from timebank.core.models import VolunteerProfile
+from timebank.core.services.claims import claim_approve
 from timebank.core.services.volunteers import volunteer_update
 
 MENTOR_INTERESTS = {
@@ -57,6 +65,7 @@ FAMILIES = [
 
 
 def build_mentoring_demo(*, today: dt.date, people: dict) -> None:
+    build_demo_mentorship(today=today, people=people)
     coordinator, families = people["mentoring_coordinator"], people["families"]
     for name, interests in MENTOR_INTERESTS.items():
         volunteer_update(
@@ -87,3 +96,79 @@ def build_mentoring_demo(*, today: dt.date, people: dict) -> None:
             minutes_per_week=120,
             urgency=urgency,
         )
+
+
+SCHMIDT_GOALS = [
+    (
+        "housing",
+        "Keep the flat: the rent is paid on time every month",
+        {
+            "-2": "Eviction notice served",
+            "-1": "Two months of rent owed",
+            "0": "Rent paid on time for two months",
+            "1": "Rent paid on time and the arrears being repaid",
+            "2": "Arrears cleared",
+        },
+    ),
+    (
+        "paperwork",
+        "Open letters and answer them within a week",
+        {
+            "-2": "Letters left unopened",
+            "-1": "Opened, not answered",
+            "0": "Answered with help",
+            "1": "Answered alone most weeks",
+            "2": "Answered alone, filed in a folder",
+        },
+    ),
+]
+
+
+def build_demo_mentorship(*, today: dt.date, people: dict) -> None:
+    """Bernd (the `mentor` login) has mentored the Schmidt family for two months: two goals
+    at their baseline, one session a month ago whose hours were approved."""
+    coordinator, families = people["mentoring_coordinator"], people["families"]
+    person = supported_person_create(
+        actor=coordinator,
+        programme=families,
+        kind="family",
+        reference="Family Schmidt",
+        languages=["de"],
+        topics=["housing", "paperwork"],
+        place_name="Lechhausen, Augsburg",
+        latitude=48.388,
+        longitude=10.925,
+        referral_source="Jobcenter Augsburg",
+        referred_on=today - dt.timedelta(days=70),
+    )
+    bernd = VolunteerProfile.objects.get(user__username="mentor")
+    mentorship = mentorship_start(
+        actor=coordinator, person=person, mentor=bernd, starts_on=today - dt.timedelta(days=60)
+    )
+    for domain, description, levels in SCHMIDT_GOALS:
+        goal_create(
+            actor=bernd.user,
+            mentorship=mentorship,
+            domain=domain,
+            description=description,
+            levels=levels,
+            baseline_level=-1,
+        )
+    first = session_log(
+        actor=bernd.user,
+        mentorship=mentorship,
+        date=today - dt.timedelta(days=30),
+        minutes=120,
+        mode="home_visit",
+        notes="Went through the rent account with Mrs Schmidt.",
+        next_steps="Call the housing office about a repayment plan.",
+        key="demo-schmidt-1",
+    )
+    claim_approve(actor=coordinator, claim=first.claim)
+    goal_review(
+        actor=bernd.user,
+        goal=mentorship.goals.first(),
+        level=-1,
+        reviewed_on=today - dt.timedelta(days=30),
+        note="Still two months owed.",
+    )

@@ -282,3 +282,56 @@ def test_a_demo_coordinator_finds_a_mentor_for_a_family_and_the_mentor_accepts(b
     accepted = Match.objects.get(need__title="Family Yildiz: a mentor")
     assert (accepted.volunteer.full_name, accepted.status) == ("Ayşe Yılmaz", MatchStatus.ACCEPTED)
     assert accepted.events.filter(status=MatchStatus.ACCEPTED, actor__username="ayse").exists()
+
+
+def test_a_demo_mentor_logs_a_home_visit_on_a_phone_and_the_coordinator_sees_the_t_score_move(browser, live_server):
+    """The step-4 demo: Bernd (the `mentor` login) logs a home visit and reviews both of the
+    Schmidt family's goals on a phone; the coordinator sees the T-score move from its
+    baseline and the visit's hours waiting for approval."""
+    from django.core.management import call_command
+    from playwright.sync_api import expect
+
+    from mentoring.models import MentoringSession
+    from timebank.core.management.commands.seed_demo import DEMO_PASSWORD
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    base = live_server.url
+
+    def signed_in(username, viewport):
+        page = browser.new_context(viewport=viewport).new_page()
+        page.goto(base + "/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(base + "/")
+        return page
+
+    bernd = signed_in("mentor", PHONE)
+    bernd.get_by_role("link", name="My mentorships").click()
+    bernd.get_by_role("link", name="Log a session").first.click()
+    bernd.get_by_label("Home visit").check()
+    bernd.get_by_label("Hours").fill("1")
+    bernd.get_by_label("Minutes").fill("30")
+    bernd.get_by_label("Confidential notes").fill("The repayment plan letter arrived; we answered it.")
+    bernd.get_by_role("button", name="Save the session").click()
+    expect(bernd.get_by_role("status")).to_contain_text("its hours are waiting for approval")
+
+    bernd.get_by_role("link", name="Review goals").click()
+    bernd.get_by_role("group", name="Keep the flat: the rent is paid on time every month").get_by_label(
+        "0: Rent paid on time for two months"
+    ).check()
+    bernd.get_by_role("group", name="Open letters and answer them within a week").get_by_label(
+        "+1: Answered alone most weeks"
+    ).check()
+    bernd.get_by_role("button", name="Save the review").click()
+    expect(bernd.get_by_role("status")).to_contain_text("2 goals reviewed.")
+    # Two equal goals: from -1 and -1 to 0 and +1, T = 50 + 10 * 1 / sqrt(0.7 * 2 + 0.3 * 4) = 56.20.
+    expect(bernd.locator("[data-t-score]")).to_have_text("56.20")
+
+    coordinator = signed_in("mentoring-coordinator", DESKTOP)
+    coordinator.get_by_role("link", name="Mentorships").click()
+    row = coordinator.get_by_role("row", name="Family Schmidt")
+    expect(row).to_contain_text("37.6 → 56.2")
+    expect(row).to_contain_text("1 h 30 min")
+    session = MentoringSession.objects.get(minutes=90)
+    assert session.claim.status == "pending" and session.claim.volunteer.user.username == "mentor"

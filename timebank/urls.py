@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("timebank.core.urls")),
     path("", include("matching.urls")),
+    path("", include("mentoring.urls")),
 ]
 
 # Uploaded files (training evidence) are never served from MEDIA_URL, not even with
