@@ -247,3 +247,26 @@ class GoalReview(models.Model):
 
     def __str__(self):
         return f"{self.goal_id} at {self.level} on {self.reviewed_on}"
+
+
+class AlertKind(models.TextChoices):
+    QUIET = "quiet", _("No session for a while")
+    OVERDUE = "overdue", _("Past its planned end")
+
+
+class MentorshipAlert(models.Model):
+    """One alert for one occasion: a mentorship quiet since a given date, or past a given
+    planned end. The unique constraint makes the beat task safe to run twice."""
+
+    mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    occasion = models.DateField()  # the last session (or the start) for quiet; the planned end for overdue
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mentorship", "kind", "occasion"], name="alert_once_per_occasion"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} alert for {self.mentorship_id} ({self.occasion})"

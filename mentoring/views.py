@@ -7,6 +7,7 @@ each view it grants."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -24,9 +25,6 @@ from timebank.core.forms.base import apply_service_errors
 from timebank.core.views.common import render_form_page, visible_or_404
 from timebank.core.views.coordinator_volunteers import coordinated_programme
 
-# A mentorship with no session for this many days is flagged on the coordinator's list.
-QUIET_DAYS = 21
-
 
 @login_required
 def my_mentorships(request: HttpRequest):
@@ -38,7 +36,7 @@ def _alerts(mentorship, last_session, today):
     alerts = []
     if mentorship.status == MentorshipStatus.ACTIVE:
         since = last_session or mentorship.starts_on
-        if (today - since).days > QUIET_DAYS:
+        if (today - since).days > settings.MENTORSHIP_QUIET_DAYS:
             alerts.append(_("No session for %(days)d days.") % {"days": (today - since).days})
         if today > mentorship.planned_end_on:
             alerts.append(_("Past its planned end."))

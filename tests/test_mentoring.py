@@ -271,3 +271,41 @@ def test_a_mentor_loses_sight_of_the_person_when_the_mentorship_ends(coordinator
 def test_a_coordinator_of_the_programme_who_is_also_a_mentor_elsewhere_sees_it(admin, coordinator, family):
     membership_grant(actor=admin, user=coordinator, programme=family.programme, role=Role.MENTOR)
     assert person_get(coordinator, family.pk) == family
+
+
+def test_a_quiet_mentorship_is_flagged_once_per_occasion(
+    coordinator, mentorship, ayse, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from mentoring.alerts import mentorship_alerts_raise
+    from mentoring.tasks import raise_mentorship_alerts
+
+    settings.MENTORSHIP_QUIET_DAYS = 21
+    Mentorship.objects.filter(pk=mentorship.pk).update(starts_on=dt.date.today() - dt.timedelta(days=60))
+    mentorship.refresh_from_db()
+    later = mentorship.starts_on + dt.timedelta(days=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = mentorship_alerts_raise(today=later)
+        again = mentorship_alerts_raise(today=later + dt.timedelta(days=1))
+        raise_mentorship_alerts.apply()
+
+    assert [(a.kind, a.occasion) for a in first] == [("quiet", mentorship.starts_on)]
+    assert again == []
+    assert [m.to for m in mail.outbox] == [[coordinator.email]]
+    assert "no session with Family Y." in mail.outbox[0].body
+
+    # A session starts a new occasion: quiet again three weeks after it, flagged again.
+    session = log(mentorship, ayse.user, date=dt.date.today())
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = mentorship_alerts_raise(today=session.date + dt.timedelta(days=22))
+    assert [(a.kind, a.occasion) for a in fresh] == [("quiet", session.date)]
+
+
+def test_a_mentorship_past_its_planned_end_is_flagged_once(mentorship):
+    from mentoring.alerts import mentorship_alerts_raise
+
+    after = mentorship.planned_end_on + dt.timedelta(days=1)
+    kinds = {a.kind for a in mentorship_alerts_raise(today=after)}
+    assert kinds == {"quiet", "overdue"}
+    assert mentorship_alerts_raise(today=after + dt.timedelta(days=5)) == []

@@ -117,7 +117,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "timebank.core.tasks_spending.expire_vouchers",
         "schedule": 60 * 60,
     },
+    # Once per occasion (a mentorship quiet since a date, or past its planned end).
+    "mentorship-alerts": {
+        "task": "mentoring.tasks.raise_mentorship_alerts",
+        "schedule": 60 * 60 * 6,
+    },
 }
+# A mentorship with no session for more days than this is flagged to its coordinators.
+MENTORSHIP_QUIET_DAYS = env_int("MENTORSHIP_QUIET_DAYS", 21)
 
 # --- Passwords and sessions ---------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
