@@ -27,6 +27,7 @@ class SupportedPerson(models.Model):
     referred_on = models.DateField(_("referred on"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["reference", "id"]

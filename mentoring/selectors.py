@@ -104,3 +104,81 @@ def mentorship_scores(mentorships) -> dict[int, tuple[float | None, float | None
         history = score_history(goals.get(mentorship.pk, []))
         scores[mentorship.pk] = (history[0].t, history[-1].t) if history else (None, None)
     return scores
+
+
+def person_export(user: User, pk: int) -> dict:
+    """Everything held about a supported person, machine-readable, for the coordinators of
+    their programme (a subject access request). Logged as a view; DoesNotExist otherwise."""
+    coordinated = programme_ids_with_role(user, Role.COORDINATOR)
+    person = SupportedPerson.objects.select_related("programme").get(pk=pk, programme_id__in=coordinated)
+    AccessLog.objects.create(person=person, viewer=user, what="export")
+    mentorships = person.mentorships.select_related("mentor").prefetch_related(
+        "sessions", "goals__reviews", "check_ins"
+    )
+    return {
+        "person": {
+            "id": person.pk,
+            "programme": person.programme.slug,
+            "kind": person.kind,
+            "reference": person.reference,
+            "languages": person.languages,
+            "topics": person.topics,
+            "place_name": person.place_name,
+            "latitude": person.latitude,
+            "longitude": person.longitude,
+            "referral_source": person.referral_source,
+            "referred_on": _iso(person.referred_on),
+            "created_at": _iso(person.created_at),
+        },
+        "household": [{"label": m.label, "birth_year": m.birth_year} for m in person.members.all()],
+        "requests_for_a_mentor": [
+            {"need": r.need_id, "title": r.need.title, "created_at": _iso(r.created_at)}
+            for r in person.requests.select_related("need")
+        ],
+        "mentorships": [
+            {
+                "id": m.pk,
+                "mentor": m.mentor.display_name,
+                "starts_on": _iso(m.starts_on),
+                "planned_end_on": _iso(m.planned_end_on),
+                "status": m.status,
+                "ended_on": _iso(m.ended_on),
+                "closure_reason": m.closure_reason,
+                "outcome_notes": m.outcome_notes,
+                "sessions": [
+                    {
+                        "date": _iso(s.date),
+                        "minutes": s.minutes,
+                        "mode": s.mode,
+                        "notes": s.notes,
+                        "next_steps": s.next_steps,
+                    }
+                    for s in m.sessions.all()
+                ],
+                "goals": [
+                    {
+                        "domain": g.domain,
+                        "description": g.description,
+                        "weight": g.weight,
+                        "levels": g.levels,
+                        "baseline_level": g.baseline_level,
+                        "status": g.status,
+                        "reviews": [
+                            {"on": _iso(r.reviewed_on), "level": r.level, "note": r.note} for r in g.reviews.all()
+                        ],
+                    }
+                    for g in m.goals.all()
+                ],
+                "check_ins": [{"date": _iso(c.date), "note": c.note} for c in m.check_ins.all()],
+            }
+            for m in mentorships
+        ],
+        "access_log": [
+            {"viewer": entry.viewer.get_username(), "what": entry.what, "at": _iso(entry.at)}
+            for entry in person.access_log.select_related("viewer")
+        ],
+    }
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None

@@ -391,3 +391,38 @@ def check_in_record(*, actor: User, mentorship: Mentorship, note: str, date: dt.
     )
     audit_record(actor=actor, action="checkin.record", target=check_in, programme=mentorship.programme)
     return check_in
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+ERASED = "—"
+
+
+@transaction.atomic
+def person_erase(*, actor: User, person: SupportedPerson, reason: str) -> SupportedPerson:
+    """Pseudonymise a supported person at their request: every word about them goes (name,
+    area, languages, household, notes, goal texts), while the dates, minutes, levels and
+    weights stay, so the ledger (the mentor's credits) and the programme's figures (hours,
+    goals set and achieved, T-scores) stay whole. Cannot be undone."""
+    require_coordinator(actor, person.programme)
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Record why the person's data is erased (their request, its date).")]})
+    person = SupportedPerson.objects.select_for_update().get(pk=person.pk)
+    if person.erased_at is not None:
+        raise ValidationError({"person": [_("This person's data was already erased.")]})
+    person.reference = _("Erased person %(id)d") % {"id": person.pk}
+    person.languages, person.topics = [], []
+    person.place_name, person.referral_source = "", ""
+    person.latitude = person.longitude = person.referred_on = None
+    person.erased_at = timezone.now()
+    person.save()
+    person.members.all().delete()
+    mentorships = Mentorship.objects.filter(person=person)
+    mentorships.update(outcome_notes="")
+    MentoringSession.objects.filter(mentorship__in=mentorships).update(notes="", next_steps="")
+    CheckIn.objects.filter(mentorship__in=mentorships).update(note=ERASED)
+    goals = Goal.objects.filter(mentorship__in=mentorships)
+    goals.update(description=ERASED, levels={str(level): ERASED for level in LEVELS})
+    GoalReview.objects.filter(goal__in=goals).update(note="")
+    audit_record(actor=actor, action="person.erase", target=person, programme=person.programme, reason=reason)
+    return person

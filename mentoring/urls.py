@@ -11,4 +11,6 @@ urlpatterns = [
     path("mentorships/<int:mentorship_id>/review/", views.goals_review, name="goals_review"),
     path("mentorships/<int:mentorship_id>/close/", views.mentorship_close, name="mentorship_close"),
     path("mentorships/<int:mentorship_id>/check-ins/", views.check_in_new, name="check_in_new"),
+    path("people/<int:person_id>/export.json", views.person_export, name="person_export"),
+    path("people/<int:person_id>/erase/", views.person_erase, name="person_erase"),
 ]

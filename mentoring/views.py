@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -205,3 +205,26 @@ def check_in_new(request: HttpRequest, mentorship_id: int):
     else:
         messages.success(request, _("The check-in is recorded."))
     return redirect("mentorship_detail", mentorship.pk)
+
+
+@login_required
+def person_export(request: HttpRequest, person_id: int):
+    """Everything held about the person, as a JSON file (coordinators of their programme)."""
+    data = visible_or_404(selectors.person_export, request.user, person_id)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def person_erase(request: HttpRequest, person_id: int):
+    """Pseudonymise the person (coordinators of their programme); back to the mentorships."""
+    person = visible_or_404(selectors.person_get, request.user, person_id, what="erase")
+    try:
+        services.person_erase(actor=request.user, person=person, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Everything that identified the person is erased; the figures are kept."))
+    return redirect("programme_mentorships", person.programme.slug)

@@ -309,3 +309,42 @@ def test_a_mentorship_past_its_planned_end_is_flagged_once(mentorship):
     kinds = {a.kind for a in mentorship_alerts_raise(today=after)}
     assert kinds == {"quiet", "overdue"}
     assert mentorship_alerts_raise(today=after + dt.timedelta(days=5)) == []
+
+
+def test_erasure_pseudonymises_the_person_and_keeps_the_ledger_and_the_figures_whole(
+    coordinator, programme, family, mentorship, ayse
+):
+    from mentoring.selectors import person_export
+    from mentoring.services import check_in_record, person_erase
+
+    goal = goal_create(
+        actor=ayse.user, mentorship=mentorship, domain="housing", description="Keep the flat", levels=LEVELS
+    )
+    goal_review(actor=ayse.user, goal=goal, level=1, note="Mrs Y. paid the rent")
+    session = log(mentorship, ayse.user, minutes=90)
+    claim_approve(actor=coordinator, claim=session.claim)
+    check_in_record(actor=coordinator, mentorship=mentorship, note="Spoke to Mrs Y. about her son")
+    scores_before = goals_with_progress(mentorship)[1]
+
+    person_erase(actor=coordinator, person=family, reason="Her request of 3 December")
+
+    data = person_export(coordinator, family.pk)
+    text = str(data)
+    for word in ("Family Y.", "Mrs Y.", "Keep the flat", "Read the letters", "her son"):
+        assert word not in text
+    assert (data["person"]["languages"], data["person"]["latitude"]) == ([], None)
+    assert data["person"]["reference"] == f"Erased person {family.pk}"
+    assert data["mentorships"][0]["sessions"][0]["minutes"] == 90
+    assert goals_with_progress(mentorship)[1] == scores_before
+    assert balance(programme, volunteer=ayse) == 90 and ledger_verify().ok
+
+    with unchanged(), pytest.raises(ValidationError):
+        person_erase(actor=coordinator, person=family, reason="again")
+
+
+def test_only_a_coordinator_of_the_programme_erases(family, mentorship, ayse, other_programme_coordinator):
+    from mentoring.services import person_erase
+
+    for intruder in (ayse.user, other_programme_coordinator):
+        with unchanged(), pytest.raises(PermissionDenied):
+            person_erase(actor=intruder, person=family, reason="x")

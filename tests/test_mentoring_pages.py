@@ -20,7 +20,7 @@ def world(every_persona, coordinator, programme, mentor):
     goal = goal_create(
         actor=coordinator, mentorship=mentorship, domain="housing", description="Keep the flat", levels=LEVELS
     )
-    return SimpleNamespace(mentorship=mentorship.pk, goal=goal.pk, today=dt.date.today().isoformat())
+    return SimpleNamespace(person=family.pk, mentorship=mentorship.pk, goal=goal.pk, today=dt.date.today().isoformat())
 
 
 THE_PAIR = outcomes(404, coordinator=200, mentor=200)
@@ -64,6 +64,14 @@ ROUTES = [
     Route("review-form", "GET", "/mentorships/{mentorship}/review/", THE_PAIR),
     Route("review", "POST", "/mentorships/{mentorship}/review/", THE_PAIR_DO, {"level-{goal}": "1"}),
     Route("check-in", "POST", "/mentorships/{mentorship}/check-ins/", COORDINATOR_DOES, {"note": "Called Mehmet"}),
+    Route(
+        "erase",
+        "POST",
+        "/people/{person}/erase/",
+        outcomes(404, coordinator=DONE, mentor=403),
+        {"reason": "Her request"},
+    ),
+    Route("export", "GET", "/people/{person}/export.json", outcomes(404, coordinator=200)),
     Route("close", "POST", "/mentorships/{mentorship}/close/", COORDINATOR_DOES, {"reason": "goals_met"}),
 ]
 COVERED_PAGES = {
@@ -75,6 +83,8 @@ COVERED_PAGES = {
     "goals_review",
     "check_in_new",
     "mentorship_close",
+    "person_export",
+    "person_erase",
 }
 
 
@@ -94,7 +104,7 @@ def test_every_mentoring_page_is_in_the_matrix():
     from mentoring.urls import urlpatterns
     from tests.page_support import fill
 
-    ids = SimpleNamespace(mentorship=1, goal=1, today="2026-01-01")
+    ids = SimpleNamespace(person=1, mentorship=1, goal=1, today="2026-01-01")
     tried = {resolve(fill(route.path, ids)).url_name for route in ROUTES}
     assert tried == {pattern.name for pattern in urlpatterns} == COVERED_PAGES
 
@@ -119,3 +129,36 @@ def test_the_mentorship_page_shows_the_t_score_after_a_review(client_as, world):
     assert "Goal Attainment T-score at the start: 40.00." in page
     assert "<strong data-t-score>70.00</strong>" in page
     assert AccessLog.objects.filter(viewer__username="mentor", what="mentorship").count() >= 2
+
+
+def test_the_export_holds_everything_about_the_person(client_as, world):
+    mentor = client_as("mentor")
+    mentor.post(
+        f"/mentorships/{world.mentorship}/sessions/new/",
+        {
+            "date": world.today,
+            "hours": "1",
+            "minutes": "15",
+            "mode": "home_visit",
+            "notes": "Kitchen table talk",
+            "key": "export-1",
+        },
+    )
+    mentor.post(
+        f"/mentorships/{world.mentorship}/review/", {f"level-{world.goal}": "1", f"note-{world.goal}": "Rent paid"}
+    )
+
+    response = client_as("coordinator").get(f"/people/{world.person}/export.json")
+
+    assert response["Content-Disposition"] == f'attachment; filename="person-{world.person}.json"'
+    data = response.json()
+    assert set(data) == {"person", "household", "requests_for_a_mentor", "mentorships", "access_log"}
+    assert data["person"]["reference"] == "Family Y."
+    (mentorship,) = data["mentorships"]
+    assert mentorship["sessions"] == [
+        {"date": world.today, "minutes": 75, "mode": "home_visit", "notes": "Kitchen table talk", "next_steps": ""}
+    ]
+    assert mentorship["goals"][0]["reviews"] == [{"on": world.today, "level": 1, "note": "Rent paid"}]
+    assert {"viewer": "coordinator", "what": "export"} in [
+        {k: v for k, v in entry.items() if k != "at"} for entry in data["access_log"]
+    ]
