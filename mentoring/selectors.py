@@ -182,3 +182,48 @@ def person_export(user: User, pk: int) -> dict:
 
 def _iso(value):
     return value.isoformat() if value is not None else None
+
+
+@dataclass
+class GoalSummary:
+    goals_set: int
+    achieved: int
+    dropped: int
+    people_with_goals: int
+    mean_baseline: float | None
+    mean_latest: float | None
+
+
+def programme_goal_summary(programme, *, start=None, end=None) -> GoalSummary:
+    """Goals set (in the period, by creation date), achieved and dropped; the mean T-score of
+    the people with goals at baseline and at their latest review. Aggregates only: for the
+    coordinator's list now and the funder's impact statement in step 5."""
+    from mentoring.models import Goal
+
+    goals = Goal.objects.filter(mentorship__programme=programme)
+    if start is not None:
+        goals = goals.filter(created_at__date__gte=start)
+    if end is not None:
+        goals = goals.filter(created_at__date__lte=end)
+    goals = list(goals.prefetch_related("reviews"))
+    by_person = defaultdict(list)
+    for goal in goals:
+        if goal.status != GoalStatus.DROPPED:
+            by_person[goal.mentorship_id].append(goal)
+    baselines, latest = [], []
+    for person_goals in by_person.values():
+        history = score_history(person_goals)
+        baselines.append(history[0].t)
+        latest.append(history[-1].t)
+
+    def mean(values):
+        return round(sum(values) / len(values), 2) if values else None
+
+    return GoalSummary(
+        goals_set=len(goals),
+        achieved=sum(1 for g in goals if g.status == GoalStatus.ACHIEVED),
+        dropped=sum(1 for g in goals if g.status == GoalStatus.DROPPED),
+        people_with_goals=len(by_person),
+        mean_baseline=mean(baselines),
+        mean_latest=mean(latest),
+    )

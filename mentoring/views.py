@@ -64,7 +64,10 @@ def programme_mentorships(request: HttpRequest, slug: str):
                 "alerts": _alerts(mentorship, last, today),
             }
         )
-    return render(request, "mentoring/programme_mentorships.html", {"programme": programme, "rows": rows})
+    summary = selectors.programme_goal_summary(programme)
+    return render(
+        request, "mentoring/programme_mentorships.html", {"programme": programme, "rows": rows, "summary": summary}
+    )
 
 
 @login_required

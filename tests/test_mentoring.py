@@ -348,3 +348,26 @@ def test_only_a_coordinator_of_the_programme_erases(family, mentorship, ayse, ot
     for intruder in (ayse.user, other_programme_coordinator):
         with unchanged(), pytest.raises(PermissionDenied):
             person_erase(actor=intruder, person=family, reason="x")
+
+
+def test_the_programme_summary_counts_goals_and_averages_the_t_scores(coordinator, programme, mentorship, ayse):
+    from mentoring.selectors import programme_goal_summary
+
+    other_person = supported_person_create(actor=coordinator, programme=programme, kind="individual", reference="K.")
+    other = mentorship_start(actor=coordinator, person=other_person, mentor=ayse)
+    a = goal_create(
+        actor=ayse.user, mentorship=mentorship, domain="housing", description="Flat", levels=LEVELS, baseline_level=0
+    )
+    b = goal_create(
+        actor=ayse.user, mentorship=other, domain="money", description="Debt", levels=LEVELS, baseline_level=-2
+    )
+    c = goal_create(actor=ayse.user, mentorship=other, domain="paperwork", description="Forms", levels=LEVELS)
+    goal_review(actor=ayse.user, goal=a, level=2, status="achieved")
+    goal_review(actor=ayse.user, goal=b, level=0)
+    goal_review(actor=ayse.user, goal=c, level=-1, status="dropped")
+
+    summary = programme_goal_summary(programme)
+
+    # Person 1: one goal, 0 -> +2: 50 -> 70. Person 2 (the dropped goal left out): -2 -> 0: 30 -> 50.
+    assert (summary.goals_set, summary.achieved, summary.dropped, summary.people_with_goals) == (3, 1, 1, 2)
+    assert (summary.mean_baseline, summary.mean_latest) == (40.0, 60.0)
