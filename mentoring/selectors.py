@@ -36,10 +36,13 @@ def people_for(user: User):
     return _visible_people(user).select_related("programme")
 
 
-def person_get(user: User, pk: int, *, what: str = "record") -> SupportedPerson:
-    """The person's record, logged as viewed by `user`; DoesNotExist (and no log) otherwise."""
+def person_get(user: User, pk: int, *, what: str | None = "record") -> SupportedPerson:
+    """The person's record, logged as viewed by `user`; DoesNotExist (and no log) otherwise.
+    `what=None` for a write that only needs the row (it is audited, and a write refused
+    for want of the coordinator role is no view)."""
     person = _visible_people(user).select_related("programme").get(pk=pk)
-    AccessLog.objects.create(person=person, viewer=user, what=what)
+    if what is not None:
+        AccessLog.objects.create(person=person, viewer=user, what=what)
     return person
 
 
@@ -54,10 +57,12 @@ def mentorships_for(user: User, *, programme=None):
     return mentorships.filter(programme=programme) if programme is not None else mentorships
 
 
-def mentorship_get(user: User, pk: int) -> Mentorship:
-    """A mentorship and, through it, the person's record: logged as a view."""
+def mentorship_get(user: User, pk: int, *, log: bool = True) -> Mentorship:
+    """A mentorship and, through it, the person's record: logged as a view (unless `log`
+    is off, for writes, as person_get)."""
     mentorship = mentorships_for(user).get(pk=pk)
-    AccessLog.objects.create(person=mentorship.person, viewer=user, what="mentorship")
+    if log:
+        AccessLog.objects.create(person=mentorship.person, viewer=user, what="mentorship")
     return mentorship
 
 

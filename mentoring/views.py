@@ -178,7 +178,7 @@ def goals_review(request: HttpRequest, mentorship_id: int):
 @login_required
 @require_POST
 def mentorship_close(request: HttpRequest, mentorship_id: int):
-    mentorship = visible_or_404(selectors.mentorship_get, request.user, mentorship_id)
+    mentorship = visible_or_404(selectors.mentorship_get, request.user, mentorship_id, log=False)
     form = CloseForm(request.POST)
     if form.is_valid():
         try:
@@ -200,7 +200,7 @@ def mentorship_close(request: HttpRequest, mentorship_id: int):
 @login_required
 @require_POST
 def check_in_new(request: HttpRequest, mentorship_id: int):
-    mentorship = visible_or_404(selectors.mentorship_get, request.user, mentorship_id)
+    mentorship = visible_or_404(selectors.mentorship_get, request.user, mentorship_id, log=False)
     try:
         services.check_in_record(actor=request.user, mentorship=mentorship, note=request.POST.get("note", ""))
     except ValidationError as exc:
@@ -223,7 +223,7 @@ def person_export(request: HttpRequest, person_id: int):
 @require_POST
 def person_erase(request: HttpRequest, person_id: int):
     """Pseudonymise the person (coordinators of their programme); back to the mentorships."""
-    person = visible_or_404(selectors.person_get, request.user, person_id, what="erase")
+    person = visible_or_404(selectors.person_get, request.user, person_id, what=None)
     try:
         services.person_erase(actor=request.user, person=person, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
