@@ -23,6 +23,8 @@ class SupportedPerson(models.Model):
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     topics = models.JSONField(_("topics"), default=list, blank=True)
+    # e.g. ["risk_of_eviction", "rent_arrears"]: what the coordinators must keep in mind.
+    risk_flags = models.JSONField(_("risk flags"), default=list, blank=True)
     referral_source = models.CharField(_("referred by"), max_length=200, blank=True)
     referred_on = models.DateField(_("referred on"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -60,6 +62,31 @@ class HouseholdMember(models.Model):
 
     def __str__(self):
         return self.label
+
+
+class PersonConsent(models.Model):
+    """What the person agreed to (and perhaps withdrew), when, and who recorded it."""
+
+    person = models.ForeignKey(SupportedPerson, on_delete=models.CASCADE, related_name="consents")
+    agreed_to = models.CharField(_("what was agreed"), max_length=300)
+    given_on = models.DateField(_("given on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["given_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(withdrawn_on__isnull=True) | models.Q(withdrawn_on__gte=models.F("given_on")),
+                name="person_consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self):
+        return self.agreed_to
 
 
 class AccessLog(models.Model):

@@ -66,6 +66,17 @@ def mentorship_get(user: User, pk: int, *, log: bool = True) -> Mentorship:
     return mentorship
 
 
+def session_get(user: User, pk: int):
+    """A session of a mentorship the person may see (its record is logged as viewed)."""
+    from mentoring.models import MentoringSession
+
+    session = MentoringSession.objects.select_related("mentorship__person", "claim").get(
+        pk=pk, mentorship__in=mentorships_for(user).values("pk")
+    )
+    AccessLog.objects.create(person=session.mentorship.person, viewer=user, what="session")
+    return session
+
+
 def is_coordinator_of(user: User, mentorship: Mentorship) -> bool:
     return mentorship.programme_id in programme_ids_with_role(user, Role.COORDINATOR)
 
@@ -135,7 +146,17 @@ def person_export(user: User, pk: int) -> dict:
             "referred_on": _iso(person.referred_on),
             "created_at": _iso(person.created_at),
         },
+        "risk_flags": person.risk_flags,
         "household": [{"label": m.label, "birth_year": m.birth_year} for m in person.members.all()],
+        "consents": [
+            {
+                "agreed_to": c.agreed_to,
+                "given_on": _iso(c.given_on),
+                "recorded_by": c.recorded_by.get_username(),
+                "withdrawn_on": _iso(c.withdrawn_on),
+            }
+            for c in person.consents.select_related("recorded_by")
+        ],
         "requests_for_a_mentor": [
             {"need": r.need_id, "title": r.need.title, "created_at": _iso(r.created_at)}
             for r in person.requests.select_related("need")

@@ -23,10 +23,12 @@ from mentoring.models import (
     GoalDomain,
     GoalReview,
     GoalStatus,
+    HouseholdMember,
     MentoringRequest,
     MentoringSession,
     Mentorship,
     MentorshipStatus,
+    PersonConsent,
     SessionMode,
     SupportedKind,
     SupportedPerson,
@@ -417,6 +419,9 @@ def person_erase(*, actor: User, person: SupportedPerson, reason: str) -> Suppor
     person.erased_at = timezone.now()
     person.save()
     person.members.all().delete()
+    person.risk_flags = []
+    person.save(update_fields=["risk_flags"])
+    person.consents.update(agreed_to=ERASED)
     mentorships = Mentorship.objects.filter(person=person)
     mentorships.update(outcome_notes="")
     MentoringSession.objects.filter(mentorship__in=mentorships).update(notes="", next_steps="")
@@ -425,4 +430,71 @@ def person_erase(*, actor: User, person: SupportedPerson, reason: str) -> Suppor
     goals.update(description=ERASED, levels={str(level): ERASED for level in LEVELS})
     GoalReview.objects.filter(goal__in=goals).update(note="")
     audit_record(actor=actor, action="person.erase", target=person, programme=person.programme, reason=reason)
+    return person
+
+
+# --- The person's record ----------------------------------------------------------------------
+
+RISK_FLAGS = ("risk_of_eviction", "rent_arrears", "debt", "domestic_abuse", "health", "isolation")
+
+
+@transaction.atomic
+def person_consent_record(
+    *, actor: User, person: SupportedPerson, agreed_to: str, given_on: dt.date | None = None
+) -> PersonConsent:
+    require_coordinator(actor, person.programme)
+    if not agreed_to.strip():
+        raise ValidationError({"agreed_to": [_("Say what the person agreed to.")]})
+    given_on = given_on or timezone.localdate()
+    if given_on > timezone.localdate():
+        raise ValidationError({"given_on": [_("The date cannot be in the future.")]})
+    consent = PersonConsent.objects.create(
+        person=person, agreed_to=agreed_to.strip(), given_on=given_on, recorded_by=actor
+    )
+    audit_record(actor=actor, action="person_consent.record", target=consent, programme=person.programme)
+    return consent
+
+
+@transaction.atomic
+def person_consent_withdraw(*, actor: User, consent: PersonConsent) -> PersonConsent:
+    require_coordinator(actor, consent.person.programme)
+    consent = PersonConsent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_on is not None:
+        raise ValidationError({"consent": [_("This consent was already withdrawn.")]})
+    consent.withdrawn_on, consent.withdrawn_by = timezone.localdate(), actor
+    consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
+    audit_record(actor=actor, action="person_consent.withdraw", target=consent, programme=consent.person.programme)
+    return consent
+
+
+@transaction.atomic
+def person_record_update(
+    *, actor: User, person: SupportedPerson, risk_flags: list[str] | None = None, household: list[dict] | None = None
+) -> SupportedPerson:
+    """Set the person's risk flags and household (members given as {"label", "birth_year"})."""
+    require_coordinator(actor, person.programme)
+    errors = {}
+    if risk_flags is not None and set(risk_flags) - set(RISK_FLAGS):
+        errors["risk_flags"] = [
+            _("Unknown risk flags: %(flags)s.") % {"flags": ", ".join(sorted(set(risk_flags) - set(RISK_FLAGS)))}
+        ]
+    if household is not None:
+        for member in household:
+            year = member.get("birth_year")
+            if not str(member.get("label", "")).strip() or (year is not None and not 1900 <= int(year) <= 2100):
+                errors["household"] = [_("Give each member a name or role, and a birth year between 1900 and 2100.")]
+    if errors:
+        raise ValidationError(errors)
+    if risk_flags is not None:
+        person.risk_flags = sorted(set(risk_flags))
+        person.save(update_fields=["risk_flags"])
+    if household is not None:
+        person.members.all().delete()
+        HouseholdMember.objects.bulk_create(
+            [
+                HouseholdMember(person=person, label=m["label"].strip(), birth_year=m.get("birth_year"))
+                for m in household
+            ]
+        )
+    audit_record(actor=actor, action="person.update", target=person, programme=person.programme)
     return person

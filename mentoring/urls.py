@@ -13,4 +13,5 @@ urlpatterns = [
     path("mentorships/<int:mentorship_id>/check-ins/", views.check_in_new, name="check_in_new"),
     path("people/<int:person_id>/export.json", views.person_export, name="person_export"),
     path("people/<int:person_id>/erase/", views.person_erase, name="person_erase"),
+    path("sessions/<int:session_id>/edit/", views.session_edit, name="session_edit"),
 ]

@@ -118,6 +118,32 @@ def session_new(request: HttpRequest, mentorship_id: int):
 
 
 @login_required
+def session_edit(request: HttpRequest, session_id: int):
+    """Edit a session: a pending claim follows; an approved one keeps its time (the form says so)."""
+    session = visible_or_404(selectors.session_get, request.user, session_id)
+    mentorship = session.mentorship
+    initial = {
+        "date": session.date,
+        "hours": session.minutes // 60,
+        "minutes": session.minutes % 60,
+        "mode": session.mode,
+        "notes": session.notes,
+        "next_steps": session.next_steps,
+        "key": "edit",
+    }
+    form = SessionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_update(actor=request.user, session=session, **form.service_arguments())
+        except ValidationError as exc:
+            apply_service_errors(form, exc, aliases={"activity": "date"})
+        else:
+            messages.success(request, _("The session is saved."))
+            return redirect("mentorship_detail", mentorship.pk)
+    return render_form_page(request, "mentoring/session_form.html", {"mentorship": mentorship, "form": form}, form)
+
+
+@login_required
 def goal_new(request: HttpRequest, mentorship_id: int):
     mentorship = visible_or_404(selectors.mentorship_get, request.user, mentorship_id)
     form = GoalForm(request.POST or None)

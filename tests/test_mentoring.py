@@ -371,3 +371,33 @@ def test_the_programme_summary_counts_goals_and_averages_the_t_scores(coordinato
     # Person 1: one goal, 0 -> +2: 50 -> 70. Person 2 (the dropped goal left out): -2 -> 0: 30 -> 50.
     assert (summary.goals_set, summary.achieved, summary.dropped, summary.people_with_goals) == (3, 1, 1, 2)
     assert (summary.mean_baseline, summary.mean_latest) == (40.0, 60.0)
+
+
+def test_consents_risk_flags_and_household_are_recorded_exported_and_erased(coordinator, family, mentorship):
+    from mentoring.selectors import person_export
+    from mentoring.services import person_consent_record, person_consent_withdraw, person_erase, person_record_update
+
+    consent = person_consent_record(actor=coordinator, person=family, agreed_to="Share notes with the housing office")
+    person_consent_withdraw(actor=coordinator, consent=consent)
+    person_record_update(
+        actor=coordinator,
+        person=family,
+        risk_flags=["risk_of_eviction"],
+        household=[{"label": "Mother", "birth_year": 1985}, {"label": "Son", "birth_year": 2014}],
+    )
+
+    data = person_export(coordinator, family.pk)
+    assert data["risk_flags"] == ["risk_of_eviction"]
+    assert [m["label"] for m in data["household"]] == ["Mother", "Son"]
+    assert data["consents"][0]["agreed_to"] == "Share notes with the housing office"
+    assert data["consents"][0]["withdrawn_on"] == dt.date.today().isoformat()
+
+    with unchanged(), pytest.raises(ValidationError):
+        person_record_update(actor=coordinator, person=family, risk_flags=["unknown_flag"])
+    with unchanged(), pytest.raises(ValidationError):
+        person_consent_withdraw(actor=coordinator, consent=consent)
+
+    person_erase(actor=coordinator, person=family, reason="Her request")
+    erased = person_export(coordinator, family.pk)
+    assert (erased["risk_flags"], erased["household"]) == ([], [])
+    assert "housing office" not in str(erased)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from mentoring.models import AccessLog
-from mentoring.services import goal_create, mentorship_start, supported_person_create
+from mentoring.services import goal_create, mentorship_start, session_log, supported_person_create
 from tests.conftest import PERSONAS
 from tests.page_support import DONE, Route, assert_page_permission, outcomes
 
@@ -20,7 +20,12 @@ def world(every_persona, coordinator, programme, mentor):
     goal = goal_create(
         actor=coordinator, mentorship=mentorship, domain="housing", description="Keep the flat", levels=LEVELS
     )
-    return SimpleNamespace(person=family.pk, mentorship=mentorship.pk, goal=goal.pk, today=dt.date.today().isoformat())
+    session = session_log(
+        actor=mentor.user, mentorship=mentorship, date=dt.date.today(), minutes=60, mode="office", key="page-world"
+    )
+    return SimpleNamespace(
+        session=session.pk, person=family.pk, mentorship=mentorship.pk, goal=goal.pk, today=dt.date.today().isoformat()
+    )
 
 
 THE_PAIR = outcomes(404, coordinator=200, mentor=200)
@@ -42,6 +47,14 @@ ROUTES = [
         "/mentorships/{mentorship}/sessions/new/",
         THE_PAIR_DO,
         {"date": "{today}", "hours": "1", "minutes": "0", "mode": "home_visit", "key": "k-{mentorship}"},
+    ),
+    Route("session-edit-form", "GET", "/sessions/{session}/edit/", THE_PAIR),
+    Route(
+        "session-edit",
+        "POST",
+        "/sessions/{session}/edit/",
+        THE_PAIR_DO,
+        {"date": "{today}", "hours": "2", "minutes": "0", "mode": "remote", "key": "edit"},
     ),
     Route("goal-form", "GET", "/mentorships/{mentorship}/goals/new/", THE_PAIR),
     Route(
@@ -85,6 +98,7 @@ COVERED_PAGES = {
     "mentorship_close",
     "person_export",
     "person_erase",
+    "session_edit",
 }
 
 
@@ -104,7 +118,7 @@ def test_every_mentoring_page_is_in_the_matrix():
     from mentoring.urls import urlpatterns
     from tests.page_support import fill
 
-    ids = SimpleNamespace(person=1, mentorship=1, goal=1, today="2026-01-01")
+    ids = SimpleNamespace(session=1, person=1, mentorship=1, goal=1, today="2026-01-01")
     tried = {resolve(fill(route.path, ids)).url_name for route in ROUTES}
     assert tried == {pattern.name for pattern in urlpatterns} == COVERED_PAGES
 
@@ -152,12 +166,25 @@ def test_the_export_holds_everything_about_the_person(client_as, world):
 
     assert response["Content-Disposition"] == f'attachment; filename="person-{world.person}.json"'
     data = response.json()
-    assert set(data) == {"person", "household", "requests_for_a_mentor", "mentorships", "access_log"}
+    assert set(data) == {
+        "person",
+        "risk_flags",
+        "household",
+        "consents",
+        "requests_for_a_mentor",
+        "mentorships",
+        "access_log",
+    }
     assert data["person"]["reference"] == "Family Y."
     (mentorship,) = data["mentorships"]
-    assert mentorship["sessions"] == [
-        {"date": world.today, "minutes": 75, "mode": "home_visit", "notes": "Kitchen table talk", "next_steps": ""}
-    ]
+    assert {
+        "date": world.today,
+        "minutes": 75,
+        "mode": "home_visit",
+        "notes": "Kitchen table talk",
+        "next_steps": "",
+    } in mentorship["sessions"]
+    assert len(mentorship["sessions"]) == 2  # and the world's own session
     assert mentorship["goals"][0]["reviews"] == [{"on": world.today, "level": 1, "note": "Rent paid"}]
     assert {"viewer": "coordinator", "what": "export"} in [
         {k: v for k, v in entry.items() if k != "at"} for entry in data["access_log"]
