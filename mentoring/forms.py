@@ -60,3 +60,16 @@ class CloseForm(AccessibleForm):
 
 class CheckInForm(AccessibleForm):
     note = forms.CharField(label=_("What was discussed"), widget=forms.Textarea({"rows": 3}))
+
+
+class StartForm(AccessibleForm):
+    """A coordinator starts a mentorship directly (without a match)."""
+
+    person = forms.ModelChoiceField(label=_("Family or person"), queryset=None)
+    mentor = forms.ModelChoiceField(label=_("Mentor"), queryset=None)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput, initial=timezone.localdate)
+
+    def __init__(self, *args, people, mentors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+        self.fields["mentor"].queryset = mentors

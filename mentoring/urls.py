@@ -5,6 +5,7 @@ from mentoring import views
 urlpatterns = [
     path("me/mentorships/", views.my_mentorships, name="my_mentorships"),
     path("mentoring/<slug:slug>/", views.programme_mentorships, name="programme_mentorships"),
+    path("mentoring/<slug:slug>/new/", views.mentorship_new, name="mentorship_new"),
     path("mentorships/<int:mentorship_id>/", views.mentorship_detail, name="mentorship_detail"),
     path("mentorships/<int:mentorship_id>/sessions/new/", views.session_new, name="session_new"),
     path("mentorships/<int:mentorship_id>/goals/new/", views.goal_new, name="goal_new"),

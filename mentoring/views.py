@@ -10,7 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentoring import selectors, services
-from mentoring.forms import CheckInForm, CloseForm, GoalForm, SessionForm
+from mentoring.forms import CheckInForm, CloseForm, GoalForm, SessionForm, StartForm
 from mentoring.models import LEVELS, GoalStatus, MentorshipStatus
 from timebank.core.forms.base import apply_service_errors
+from timebank.core.models import MembershipStatus, Role, VolunteerProfile
 from timebank.core.views.common import render_form_page, visible_or_404
 from timebank.core.views.coordinator_volunteers import coordinated_programme
 
@@ -257,3 +258,32 @@ def person_erase(request: HttpRequest, person_id: int):
     else:
         messages.success(request, _("Everything that identified the person is erased; the figures are kept."))
     return redirect("programme_mentorships", person.programme.slug)
+
+
+@login_required
+def mentorship_new(request: HttpRequest, slug: str):
+    """Start a mentorship directly: one of the programme's people, one of its active mentors."""
+    programme = coordinated_programme(request, slug)
+    people = selectors.people_for(request.user).filter(programme=programme, erased_at__isnull=True)
+    mentors = VolunteerProfile.objects.filter(
+        user__memberships__programme=programme,
+        user__memberships__role=Role.MENTOR,
+        user__memberships__status=MembershipStatus.ACTIVE,
+    ).order_by("full_name")
+    form = StartForm(request.POST or None, people=people, mentors=mentors)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mentorship = services.mentorship_start(
+                actor=request.user,
+                person=form.cleaned_data["person"],
+                mentor=form.cleaned_data["mentor"],
+                starts_on=form.cleaned_data["starts_on"],
+            )
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The mentorship has started."))
+            return redirect("mentorship_detail", mentorship.pk)
+    return render_form_page(request, "mentoring/start_form.html", {"programme": programme, "form": form}, form)

@@ -23,8 +23,15 @@ def world(every_persona, coordinator, programme, mentor):
     session = session_log(
         actor=mentor.user, mentorship=mentorship, date=dt.date.today(), minutes=60, mode="office", key="page-world"
     )
+    second = supported_person_create(actor=coordinator, programme=programme, kind="individual", reference="Mr K.")
     return SimpleNamespace(
-        session=session.pk, person=family.pk, mentorship=mentorship.pk, goal=goal.pk, today=dt.date.today().isoformat()
+        second_person=second.pk,
+        mentor=mentor.pk,
+        session=session.pk,
+        person=family.pk,
+        mentorship=mentorship.pk,
+        goal=goal.pk,
+        today=dt.date.today().isoformat(),
     )
 
 
@@ -38,6 +45,19 @@ ROUTES = [
         "GET",
         "/mentoring/tenants/",
         outcomes(403, admin=200, coordinator=200, other_programme_coordinator=404, outsider=404),
+    ),
+    Route(
+        "start-form",
+        "GET",
+        "/mentoring/tenants/new/",
+        outcomes(403, admin=200, coordinator=200, other_programme_coordinator=404, outsider=404),
+    ),
+    Route(
+        "start",
+        "POST",
+        "/mentoring/tenants/new/",
+        outcomes(403, coordinator=DONE, admin=200, other_programme_coordinator=404, outsider=404),
+        {"person": "{second_person}", "mentor": "{mentor}", "starts_on": "{today}"},
     ),
     Route("mentorship", "GET", "/mentorships/{mentorship}/", THE_PAIR),
     Route("session-form", "GET", "/mentorships/{mentorship}/sessions/new/", THE_PAIR),
@@ -89,6 +109,7 @@ ROUTES = [
 ]
 COVERED_PAGES = {
     "my_mentorships",
+    "mentorship_new",
     "programme_mentorships",
     "mentorship_detail",
     "session_new",
@@ -118,7 +139,7 @@ def test_every_mentoring_page_is_in_the_matrix():
     from mentoring.urls import urlpatterns
     from tests.page_support import fill
 
-    ids = SimpleNamespace(session=1, person=1, mentorship=1, goal=1, today="2026-01-01")
+    ids = SimpleNamespace(second_person=1, mentor=1, session=1, person=1, mentorship=1, goal=1, today="2026-01-01")
     tried = {resolve(fill(route.path, ids)).url_name for route in ROUTES}
     assert tried == {pattern.name for pattern in urlpatterns} == COVERED_PAGES
 
