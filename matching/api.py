@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from matching import selectors, services
-from matching.models import LIVE_STATUSES, Need
+from matching.models import LIVE_STATUSES
 from timebank.core.models import CheckType, Course, Skill
 from timebank.core.selectors.programmes import programme_get
 from timebank.core.selectors.volunteers import volunteer_get
@@ -313,15 +313,8 @@ def need_propose(request, need_id: int, payload: ProposeIn):
 )
 def need_signup(request, need_id: int):
     """A volunteer signs up for a shift of their programme, if the matching rules say they may."""
-    need = _shift_for_volunteer(request.auth, need_id)
+    need = selectors.signup_need_get(request.auth, need_id)
     return Status(201, services.task_signup(actor=request.auth, need=need))
-
-
-def _shift_for_volunteer(user, need_id):
-    for need, _may, _reasons, _status in selectors.eligible_shifts_for(user):
-        if need.pk == need_id:
-            return need
-    raise Need.DoesNotExist
 
 
 # --- Matches ------------------------------------------------------------------------------

@@ -167,6 +167,21 @@ def eligible_shifts_for(user: User) -> list[tuple[Need, bool, list[dict]]]:
     return answers
 
 
+def signup_need_get(user: User, pk: int) -> Need:
+    """An open future shift of one of the volunteer's programmes; Need.DoesNotExist otherwise.
+    Whether they may take it is the sign-up service's question (the same check as matching)."""
+    volunteer = VolunteerProfile.objects.filter(user=user).first()
+    if volunteer is None:
+        raise Need.DoesNotExist
+    return Need.objects.select_related("programme").get(
+        pk=pk,
+        programme_id__in=volunteer_programme_ids(volunteer),
+        kind=NeedKind.SHIFT,
+        status=NeedStatus.OPEN,
+        starts_at__gt=timezone.now(),
+    )
+
+
 def batch_runs_for(user: User, programme=None):
     runs = BatchRun.objects.filter(programme_id__in=coordinated_programme_ids(user)).select_related("programme")
     return runs.filter(programme=programme) if programme is not None else runs

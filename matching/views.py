@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -248,11 +248,7 @@ def task_list(request: HttpRequest):
 @login_required
 @require_POST
 def task_signup(request: HttpRequest, need_id: int):
-    for need, _may, _reasons, _status in selectors.eligible_shifts_for(request.user):
-        if need.pk == need_id:
-            break
-    else:
-        raise Http404
+    need = visible_or_404(selectors.signup_need_get, request.user, need_id)
     try:
         services.task_signup(actor=request.user, need=need)
     except ValidationError as exc:

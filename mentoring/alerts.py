@@ -22,19 +22,26 @@ from timebank.core.models import Membership, MembershipStatus, Role
 logger = logging.getLogger(__name__)
 
 
+def alert_occasions(mentorship, last_session: dt.date | None, today: dt.date) -> list[tuple[str, dt.date]]:
+    """What is to flag about an active mentorship today, as (kind, occasion): the rule the
+    beat task and the coordinator's list share."""
+    if mentorship.status != MentorshipStatus.ACTIVE:
+        return []
+    since = last_session or mentorship.starts_on
+    occasions = []
+    if (today - since).days > settings.MENTORSHIP_QUIET_DAYS:
+        occasions.append((AlertKind.QUIET, since))
+    if today > mentorship.planned_end_on:
+        occasions.append((AlertKind.OVERDUE, mentorship.planned_end_on))
+    return occasions
+
+
 def mentorship_alerts_raise(*, today: dt.date | None = None) -> list[MentorshipAlert]:
     today = today or timezone.localdate()
-    quiet_days = settings.MENTORSHIP_QUIET_DAYS
     raised = []
     mentorships = Mentorship.objects.filter(status=MentorshipStatus.ACTIVE).annotate(last=Max("sessions__date"))
     for mentorship in mentorships.select_related("person", "mentor", "programme"):
-        since = mentorship.last or mentorship.starts_on
-        occasions = []
-        if (today - since).days > quiet_days:
-            occasions.append((AlertKind.QUIET, since))
-        if today > mentorship.planned_end_on:
-            occasions.append((AlertKind.OVERDUE, mentorship.planned_end_on))
-        for kind, occasion in occasions:
+        for kind, occasion in alert_occasions(mentorship, mentorship.last, today):
             try:
                 with transaction.atomic():
                     alert = MentorshipAlert.objects.create(mentorship=mentorship, kind=kind, occasion=occasion)

@@ -7,7 +7,6 @@ each view it grants."""
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentoring import selectors, services
+from mentoring.alerts import alert_occasions
 from mentoring.forms import CheckInForm, CloseForm, GoalForm, SessionForm, StartForm
-from mentoring.models import LEVELS, GoalStatus, MentorshipStatus
+from mentoring.models import LEVELS, AlertKind, GoalStatus
 from timebank.core.forms.base import apply_service_errors
 from timebank.core.models import MembershipStatus, Role, VolunteerProfile
 from timebank.core.views.common import render_form_page, visible_or_404
@@ -34,20 +34,18 @@ def my_mentorships(request: HttpRequest):
 
 
 def _alerts(mentorship, last_session, today):
-    alerts = []
-    if mentorship.status == MentorshipStatus.ACTIVE:
-        since = last_session or mentorship.starts_on
-        if (today - since).days > settings.MENTORSHIP_QUIET_DAYS:
-            alerts.append(_("No session for %(days)d days.") % {"days": (today - since).days})
-        if today > mentorship.planned_end_on:
-            alerts.append(_("Past its planned end."))
-    return alerts
+    return [
+        _("No session for %(days)d days.") % {"days": (today - occasion).days}
+        if kind == AlertKind.QUIET
+        else _("Past its planned end.")
+        for kind, occasion in alert_occasions(mentorship, last_session, today)
+    ]
 
 
 @login_required
 def programme_mentorships(request: HttpRequest, slug: str):
     programme = coordinated_programme(request, slug)
-    mentorships = list(selectors.mentorships_for(request.user, programme=programme).prefetch_related("sessions"))
+    mentorships = list(selectors.mentorships_for(request.user, programme=programme).prefetch_related("sessions__claim"))
     scores = selectors.mentorship_scores(mentorships)
     today = timezone.localdate()
     rows = []

@@ -77,6 +77,19 @@ def browser(transactional_db, live_server, settings, monkeypatch, tmp_path):
             connections.close_all()
 
 
+def demo_page(browser, base_url: str, username: str, viewport):
+    """A new page in its own context, signed in as a demo login (password DEMO_PASSWORD)."""
+    from timebank.core.management.commands.seed_demo import DEMO_PASSWORD
+
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base_url + "/")
+    return page
+
+
 def sign_in(page, base_url: str, username: str) -> None:
     """Through the form, as a person does: the keyboard submits it."""
     page.goto(base_url + "/")
@@ -152,7 +165,6 @@ def test_a_demo_tenant_logs_hours_gets_them_approved_swims_and_gives_the_rest(br
 
     from ledger.selectors import ledger_verify
     from tests.spending_support import balance
-    from timebank.core.management.commands.seed_demo import DEMO_PASSWORD
     from timebank.core.models import Gift, HoursClaim, Programme, Redemption, VoucherStatus
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
@@ -161,13 +173,7 @@ def test_a_demo_tenant_logs_hours_gets_them_approved_swims_and_gives_the_rest(br
     base = live_server.url
 
     def signed_in(username, viewport):
-        page = browser.new_context(viewport=viewport).new_page()
-        page.goto(base + "/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(base + "/")
-        return page
+        return demo_page(browser, base, username, viewport)
 
     tenant = signed_in("volunteer", PHONE)
     credits = tenant.locator("section", has=tenant.get_by_role("heading", name="Your time credits"))
@@ -233,19 +239,12 @@ def test_a_demo_coordinator_finds_a_mentor_for_a_family_and_the_mentor_accepts(b
     from playwright.sync_api import expect
 
     from matching.models import BatchRun, Match, MatchStatus
-    from timebank.core.management.commands.seed_demo import DEMO_PASSWORD
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
     base = live_server.url
 
     def signed_in(username, viewport):
-        page = browser.new_context(viewport=viewport).new_page()
-        page.goto(base + "/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(base + "/")
-        return page
+        return demo_page(browser, base, username, viewport)
 
     coordinator = signed_in("mentoring-coordinator", DESKTOP)
     coordinator.get_by_role("link", name="Needs to fill").click()
@@ -292,19 +291,12 @@ def test_a_demo_mentor_logs_a_home_visit_on_a_phone_and_the_coordinator_sees_the
     from playwright.sync_api import expect
 
     from mentoring.models import MentoringSession
-    from timebank.core.management.commands.seed_demo import DEMO_PASSWORD
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
     base = live_server.url
 
     def signed_in(username, viewport):
-        page = browser.new_context(viewport=viewport).new_page()
-        page.goto(base + "/accounts/login/")
-        page.get_by_label("Username").fill(username)
-        page.get_by_label("Password").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(base + "/")
-        return page
+        return demo_page(browser, base, username, viewport)
 
     bernd = signed_in("mentor", PHONE)
     bernd.get_by_role("link", name="My mentorships").click()
