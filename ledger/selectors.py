@@ -194,6 +194,58 @@ def scope_totals(scope_id: int, *, start: dt.date | None = None, end: dt.date | 
     return {row["transaction__kind"]: row["total"] for row in rows}
 
 
+@dataclass(frozen=True)
+class FlowGroup:
+    """The postings of one kind of transaction on one kind of account. `kind` is the
+    transaction's kind, `reverses_kind` the kind of the transaction a reversal reverses
+    ("" otherwise). Sums are in minutes; accounts are counted once each."""
+
+    kind: str
+    reverses_kind: str
+    account_kind: str
+    period_net: int  # every posting occurred in the period, summed
+    period_credited: int  # the positive postings of the period
+    credited_accounts: int  # accounts with a positive posting in the period
+    debited_accounts: int  # accounts with a negative posting in the period
+    before_net: int  # every posting occurred before the period
+    holders_to_end: int  # accounts with a positive posting on or before the period's end
+
+
+def scope_flows(scope_ids, *, start: dt.date, end: dt.date) -> list[FlowGroup]:
+    """How credits moved in the scopes from `start` to `end` (by the date transactions
+    occurred on, both included), grouped by transaction kind and account kind, with what
+    had moved before. One aggregate query: its cost grows with the postings it reads,
+    its number of rows only with the kinds."""
+    in_period = Q(transaction__occurred_on__gte=start)
+    rows = (
+        Posting.objects.filter(transaction__scope_id__in=list(scope_ids), transaction__occurred_on__lte=end)
+        .values("transaction__kind", "transaction__reverses__kind", "account__kind")
+        .annotate(
+            period_net=Coalesce(Sum("amount", filter=in_period), 0),
+            period_credited=Coalesce(Sum("amount", filter=in_period & Q(amount__gt=0)), 0),
+            credited_accounts=Count("account", filter=in_period & Q(amount__gt=0), distinct=True),
+            debited_accounts=Count("account", filter=in_period & Q(amount__lt=0), distinct=True),
+            before_net=Coalesce(Sum("amount", filter=~in_period), 0),
+            holders_to_end=Count("account", filter=Q(amount__gt=0), distinct=True),
+        )
+        .order_by("transaction__kind", "transaction__reverses__kind", "account__kind")
+    )
+    return [
+        FlowGroup(
+            kind=row["transaction__kind"],
+            reverses_kind=row["transaction__reverses__kind"] or "",
+            account_kind=row["account__kind"],
+            period_net=row["period_net"],
+            period_credited=row["period_credited"],
+            credited_accounts=row["credited_accounts"],
+            debited_accounts=row["debited_accounts"],
+            before_net=row["before_net"],
+            holders_to_end=row["holders_to_end"],
+        )
+        for row in rows
+    ]
+
+
 # --- Verification -----------------------------------------------------------
 
 

@@ -7,9 +7,9 @@ written to the access log.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
 from mentoring.gas import score_history
 from mentoring.models import (
@@ -218,22 +218,41 @@ class GoalSummary:
     people_with_goals: int
     mean_baseline: float | None
     mean_latest: float | None
+    # The mentorships behind each figure, for the impact statement's small-number rule.
+    mentorships_with_goals: frozenset = frozenset()
+    mentorships_by_status: dict = field(default_factory=dict)  # goal status -> mentorship ids
+    achieved_by_programme: dict = field(default_factory=dict)  # programme id -> goals achieved
 
 
 def programme_goal_summary(programme, *, start=None, end=None) -> GoalSummary:
     """Goals set (in the period, by creation date), achieved and dropped; the mean T-score of
     the people with goals at baseline and at their latest review. Aggregates only: for the
-    coordinator's list now and the funder's impact statement in step 5."""
-    from mentoring.models import Goal
+    coordinator's list and the funder's impact statement."""
+    return goal_summary([programme.pk], start=start, end=end)
 
-    goals = Goal.objects.filter(mentorship__programme=programme)
+
+def goal_summary(programme_ids, *, start=None, end=None) -> GoalSummary:
+    """programme_goal_summary over several programmes; reviews after `end` are not counted.
+    Two queries, whatever the number of goals."""
+    from mentoring.models import Goal, GoalReview
+
+    goals = Goal.objects.filter(mentorship__programme_id__in=list(programme_ids))
+    reviews = GoalReview.objects.all()
     if start is not None:
         goals = goals.filter(created_at__date__gte=start)
     if end is not None:
         goals = goals.filter(created_at__date__lte=end)
-    goals = list(goals.prefetch_related("reviews"))
+        reviews = reviews.filter(reviewed_on__lte=end)
+    goals = list(
+        goals.select_related("mentorship").prefetch_related(Prefetch("reviews", queryset=reviews)).order_by("pk")
+    )
     by_person = defaultdict(list)
+    by_status = defaultdict(set)
+    achieved_by_programme = defaultdict(int)
     for goal in goals:
+        by_status[goal.status].add(goal.mentorship_id)
+        if goal.status == GoalStatus.ACHIEVED:
+            achieved_by_programme[goal.mentorship.programme_id] += 1
         if goal.status != GoalStatus.DROPPED:
             by_person[goal.mentorship_id].append(goal)
     baselines, latest = [], []
@@ -252,4 +271,7 @@ def programme_goal_summary(programme, *, start=None, end=None) -> GoalSummary:
         people_with_goals=len(by_person),
         mean_baseline=mean(baselines),
         mean_latest=mean(latest),
+        mentorships_with_goals=frozenset(goal.mentorship_id for goal in goals),
+        mentorships_by_status={status: frozenset(ids) for status, ids in by_status.items()},
+        achieved_by_programme=dict(achieved_by_programme),
     )

@@ -1,6 +1,6 @@
 """Assertions shared by the domain tests.
 
-`database_state()` reads every row of every table of the core, ledger, matching and mentoring apps (the
+`database_state()` reads every row of every table of the core, ledger, matching, mentoring and impact apps (the
 many-to-many tables included), so comparing it before and after a refusal
 catches a stray insert, update or delete anywhere, the audit log included.
 The test databases hold a few dozen rows, so reading them all is cheap.
@@ -20,7 +20,7 @@ NOT_COMPARED = {"mentoring.AccessLog"}
 def database_state() -> dict[str, list[tuple]]:
     return {
         model._meta.label: list(model.objects.order_by("pk").values_list())
-        for app in ("core", "ledger", "matching", "mentoring")
+        for app in ("core", "ledger", "matching", "mentoring", "impact")
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
         if model._meta.label not in NOT_COMPARED
     }

@@ -232,3 +232,4 @@ def _unexpected(request, exc):
 api.add_router("", "timebank.core.api.router")
 api.add_router("", "matching.api.router")
 api.add_router("", "mentoring.api.router")
+api.add_router("", "impact.api.router")

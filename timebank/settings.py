@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "timebank.core",
     "matching",
     "mentoring",
+    "impact",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +124,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 6,
     },
 }
+# Statements a person may ask for in an hour: each may render a PDF of many pages.
+IMPACT_REQUESTS_PER_HOUR = env_int("IMPACT_REQUESTS_PER_HOUR", 10)
 # A mentorship with no session for more days than this is flagged to its coordinators.
 MENTORSHIP_QUIET_DAYS = env_int("MENTORSHIP_QUIET_DAYS", 21)
 

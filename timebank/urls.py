@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("timebank.core.urls")),
     path("", include("matching.urls")),
     path("", include("mentoring.urls")),
+    path("", include("impact.urls")),
 ]
 
 # Uploaded files (training evidence) are never served from MEDIA_URL, not even with
