@@ -327,3 +327,64 @@ def test_a_demo_mentor_logs_a_home_visit_on_a_phone_and_the_coordinator_sees_the
     expect(row).to_contain_text("1 h 30 min")
     session = MentoringSession.objects.get(minutes=90)
     assert session.claim.status == "pending" and session.claim.volunteer.user.username == "mentor"
+
+
+def test_the_demo_funder_downloads_both_statements_and_their_figures_match_the_ledger_and_goals(
+    browser, live_server, tmp_path
+):
+    """The step-5 demo: the funder asks for a statement for each programme over their whole
+    history; each is built in the background, the PDF is a real PDF holding its figures,
+    and the JSON's figures are the ones the ledger page and the mentoring page show."""
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+    from playwright.sync_api import expect
+    from pypdf import PdfReader
+
+    from impact.documents import credits as credits_text
+    from mentoring.selectors import programme_goal_summary
+    from timebank.core.models import Programme
+    from timebank.core.selectors.credits import programme_ledger
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    base = live_server.url
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=1000)  # before the demo's history begins
+    funder = demo_page(browser, base, "funder", DESKTOP)
+    for name in ("Tenants' time credits", "Family mentors"):
+        funder.get_by_role("link", name="Impact statements").first.click()
+        funder.get_by_label("Programme").select_option(label=name)
+        funder.get_by_label("From").fill(start.isoformat())
+        funder.get_by_label("To").fill(today.isoformat())
+        funder.get_by_role("button", name="Build the statement").click()
+        expect(funder.get_by_role("status")).to_contain_text("The statement is ready.", timeout=60_000)
+        expect(funder.get_by_role("heading", level=1)).to_contain_text(name)
+        funder.screenshot(path=str(tmp_path / f"statement-{name[:6]}.png"), full_page=True)
+
+        figures = funder.request.get(base + funder.get_by_role("link", name="JSON").get_attribute("href")).json()
+        programme = Programme.objects.get(name=name)
+        ledger = programme_ledger(programme)
+        credits = figures["current"]["credits"]
+        assert credits["issued"] == ledger.issued > 0
+        assert credits["redeemed"] == ledger.partners_hold
+        assert credits["expired"] == ledger.expired
+        assert credits["outstanding_end"] == ledger.outstanding
+        assert credits["outstanding_start"] == 0  # the whole history is in the period
+        goals, summary = figures["current"]["goals"], programme_goal_summary(programme)
+        by_status = {row["key"]: row["goals"] for row in goals["by_status"]}
+        assert (goals["set"], by_status["achieved"], by_status["dropped"]) == (
+            summary.goals_set,
+            summary.achieved,
+            summary.dropped,
+        )
+        assert goals["mean_t_baseline"] == (None if summary.mean_baseline is None else f"{summary.mean_baseline:.2f}")
+        assert goals["mean_t_latest"] == (None if summary.mean_latest is None else f"{summary.mean_latest:.2f}")
+
+        pdf = funder.request.get(base + funder.get_by_role("link", name="Download the PDF").get_attribute("href"))
+        assert pdf.headers["content-type"] == "application/pdf"
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
+        assert name in text and credits_text(ledger.issued) in text
+
+    # The mentoring programme's statement is about its goals; the tenants' has none.
+    assert programme_goal_summary(Programme.objects.get(slug="family-mentors")).goals_set > 0
