@@ -5,9 +5,10 @@ no names and no ids of people, only counts and sums with the small-number rule o
 impact.suppression applied, and nothing that changes between two runs on the same data
 (no clock, no ordering left to the database), so the same inputs give the same bytes.
 
-The number of queries is fixed: about fifteen per period, whatever the number of
-volunteers, transactions or mentorships. Rows come back grouped (per activity, month and
-volunteer at most) and are added up here.
+The number of queries is fixed, whatever the number of volunteers, transactions or
+mentorships, and so, apart from the mentorships and goals (a row each), is the number of
+rows: the database counts the people behind each figure (COUNT DISTINCT) and sums their
+minutes; rows come back per activity, month, partner category or course at most.
 """
 
 import calendar
@@ -16,12 +17,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Min, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, CharField, Count, Min, Q, Sum, Value, When
+from django.db.models.functions import Cast, Substr
 
 from impact.models import ImpactNarrative, OutcomeBasis, OutcomeRecord, OutcomeValue, ProgrammeCost
 from impact.suppression import Row, figure, is_small, protect
-from ledger.selectors import scope_flows
+from ledger.selectors import reversed_transactions, scope_flows_of_periods
 from mentoring.models import ClosureReason, HouseholdMember, Mentorship, SupportedKind
 from mentoring.selectors import goal_summary
 from timebank.core.models import ClaimStatus, HoursClaim, Programme, Redemption, TrainingRecord, VolunteerProfile
@@ -83,6 +84,10 @@ def statement_figures(
     programmes = sorted(programmes, key=lambda p: p.slug)
     period = Period(start, end)
     previous = period.previous()
+    time_now, time_before = _time_given(programmes, period, previous)
+    flows_now, flows_before = scope_flows_of_periods(
+        [p.pk for p in programmes], [(period.start, period.end), (previous.start, previous.end)]
+    )
     return {
         "document": "Timebank impact statement",
         "figures_version": FIGURES_VERSION,
@@ -100,22 +105,29 @@ def statement_figures(
         "period": period.as_dict(),
         "previous_period": previous.as_dict(),
         "include_demographics": include_demographics,
-        "current": period_figures(programmes, period, include_demographics=include_demographics),
-        "previous": period_figures(programmes, previous, include_demographics=include_demographics),
+        "current": period_figures(
+            programmes, period, time=time_now, flows=flows_now, include_demographics=include_demographics
+        ),
+        "previous": period_figures(
+            programmes, previous, time=time_before, flows=flows_before, include_demographics=include_demographics
+        ),
         "narratives": narratives(programmes, period),
     }
 
 
-def period_figures(programmes: list[Programme], period: Period, *, include_demographics: bool) -> dict:
+def period_figures(
+    programmes: list[Programme], period: Period, *, time: dict, flows: list, include_demographics: bool
+) -> dict:
+    """The figures of one period; `time` is its part of _time_given, `flows` its ledger flows
+    (both are read for the two periods at once)."""
     ids = [p.pk for p in programmes]
-    time = _time_given(programmes, period)
     mentoring = _mentoring(ids, period)
     goals = _goals(ids, period)
     figures = {
         "volunteers": time["volunteers"],
         "hours": time["hours"],
         "value_of_time": time["value"],
-        "credits": _credits(ids, period),
+        "credits": _credits(flows),
         "redemptions": _redemptions(ids, period),
         "training": _training(ids, period),
         "mentorships": mentoring["mentorships"],
@@ -128,7 +140,7 @@ def period_figures(programmes: list[Programme], period: Period, *, include_demog
     figures["savings"] = savings
     figures["cost_benefit"] = _cost_benefit(costs, savings)
     if include_demographics:
-        figures["demographics"] = _demographics(ids, period, time["active_ids"])
+        figures["demographics"] = _demographics(ids, period, time["active"])
     return figures
 
 
@@ -138,50 +150,76 @@ def _approved_claims(ids, period: Period):
     )
 
 
-def _time_given(programmes: list[Programme], period: Period) -> dict:
-    """Volunteers active (an approved claim dated in the period) and new (their first approved
-    claim in the programme falls in the period); hours by activity and month; their value."""
+def _time_given(programmes: list[Programme], period: Period, previous: Period) -> tuple[dict, dict]:
+    """For `period` and the `previous` one just before it: volunteers active (an approved
+    claim dated in the period) and new (their first approved claim in the programme falls in
+    the period); hours by activity and month; their value. Four queries for both periods, each
+    one pass over the claims: per activity, per month, the active volunteers, the new ones (by
+    each volunteer's first claim, counted in the database)."""
     ids = [p.pk for p in programmes]
     several = len(programmes) > 1
-    rows = (
-        _approved_claims(ids, period)
-        .annotate(month=TruncMonth("date"))
-        .values("programme_id", "programme__slug", "activity__name", "month", "volunteer_id")
-        .annotate(minutes=Sum("minutes"))
-        .order_by()
-    )
-    active: set[int] = set()
-    minutes_by_programme: dict[int, int] = defaultdict(int)
-    by_activity: dict[str, list] = defaultdict(lambda: [0, set()])
-    by_month: dict[str, list] = {month: [0, set()] for month in period.months()}
-    for row in rows:
-        volunteer, minutes = row["volunteer_id"], row["minutes"]
-        active.add(volunteer)
-        minutes_by_programme[row["programme_id"]] += minutes
+    claims = HoursClaim.objects.filter(
+        programme_id__in=ids, status=ClaimStatus.APPROVED, date__gte=previous.start, date__lte=period.end
+    ).annotate(side=Case(When(date__gte=period.start, then=Value(1)), default=Value(0)))
+    people = Count("volunteer_id", distinct=True)
+    sides = {0: previous, 1: period}
+    minutes_by_programme = {side: defaultdict(int) for side in sides}
+    by_activity = {side: defaultdict(lambda: [0, 0]) for side in sides}
+    for row in (
+        claims.values("side", "programme_id", "programme__slug", "activity__name")
+        .annotate(minutes=Sum("minutes"), people=people)
+        .order_by("side", "programme_id", "activity__name")
+    ):
+        side = row["side"]
+        minutes_by_programme[side][row["programme_id"]] += row["minutes"]
         activity = f"{row['programme__slug']} · {row['activity__name']}" if several else row["activity__name"]
-        for cell in (by_activity[activity], by_month[row["month"].strftime("%Y-%m")]):
-            cell[0] += minutes
-            cell[1].add(volunteer)
+        by_activity[side][activity][0] += row["minutes"]
+        # One activity name in two programmes: the people may overlap; count the larger.
+        by_activity[side][activity][1] = max(by_activity[side][activity][1], row["people"])
+    # The month as text ("YYYY-MM"): a date is stored and cast as YYYY-MM-DD on every backend.
+    by_month = {side: dict.fromkeys(sides[side].months(), (0, 0)) for side in sides}
+    for row in (
+        claims.annotate(month=Substr(Cast("date", CharField()), 1, 7))
+        .values("side", "month")
+        .annotate(minutes=Sum("minutes"), people=people)
+        .order_by("side", "month")
+    ):
+        by_month[row["side"]][row["month"]] = (row["minutes"], row["people"])
+    active = claims.aggregate(
+        now=Count("volunteer_id", distinct=True, filter=Q(date__gte=period.start)),
+        before=Count("volunteer_id", distinct=True, filter=Q(date__lt=period.start)),
+    )
+    active = {1: active["now"], 0: active["before"]}
     first_claims = (
         HoursClaim.objects.filter(programme_id__in=ids, status=ClaimStatus.APPROVED)
         .values("volunteer_id")
         .annotate(first=Min("date"))
-        .filter(first__gte=period.start, first__lte=period.end)
-        .values_list("volunteer_id", flat=True)
     )
-    new = frozenset(first_claims) & active
-    active = frozenset(active)
-    total_minutes = sum(minutes_by_programme.values())
+    new = first_claims.aggregate(
+        **{
+            f"side{side}": Count("volunteer_id", filter=Q(first__gte=each.start, first__lte=each.end))
+            for side, each in sides.items()
+        }
+    )
+    new = {side: new[f"side{side}"] for side in sides}
+    now, before = (
+        _time_figures(programmes, by_activity[s], by_month[s], active[s], new[s], minutes_by_programme[s])
+        for s in (1, 0)
+    )
+    return now, before
 
+
+def _time_figures(programmes, by_activity, by_month, active: int, new: int, minutes_by_programme) -> dict:
+    total_minutes = sum(minutes_by_programme.values())
     value_by_currency: dict[str, Decimal] = defaultdict(Decimal)
     for programme in programmes:
         value_by_currency[programme.currency] += (
             Decimal(minutes_by_programme.get(programme.pk, 0)) * programme.hourly_value.amount / 60
         )
     return {
-        "active_ids": active,
+        "active": active,
         "volunteers": {
-            "active": figure(len(active), active),
+            "active": figure(active, active),
             "breakdown": protect(
                 [Row("new", {}, new), Row("returning", {}, active - new)],
                 total_people=active,
@@ -190,11 +228,11 @@ def _time_given(programmes: list[Programme], period: Period) -> dict:
         "hours": {
             "minutes": figure(total_minutes, active),
             "by_activity": protect(
-                [Row(name, {"minutes": m}, frozenset(people)) for name, (m, people) in sorted(by_activity.items())],
+                [Row(name, {"minutes": m}, n) for name, (m, n) in sorted(by_activity.items())],
                 total_people=active,
             ),
             "by_month": protect(
-                [Row(month, {"minutes": m}, frozenset(people)) for month, (m, people) in by_month.items()],
+                [Row(month, {"minutes": m}, n) for month, (m, n) in by_month.items()],
                 total_people=active,
             ),
         },
@@ -202,14 +240,14 @@ def _time_given(programmes: list[Programme], period: Period) -> dict:
     }
 
 
-def _credits(ids, period: Period) -> dict:
+def _credits(flows: list) -> dict:
     """From the ledger: credits issued (net of reversals), redeemed at partners, gifted between
     members or to the community fund, expired, and outstanding (held by members, the community
     fund and vouchers not yet used) at the start and the end of the period. In minutes."""
     issued = redeemed = expired = gifted = 0
     outstanding_before = outstanding_end = 0
     issued_to = redeemed_from = expired_from = gifted_by = holders = 0
-    for group in scope_flows(ids, start=period.start, end=period.end):
+    for group in flows:
         effective = group.reverses_kind or group.kind
         if group.account_kind == "issuer":
             issued -= group.period_net
@@ -252,50 +290,47 @@ def _credits(ids, period: Period) -> dict:
 
 
 def _redemptions(ids, period: Period) -> dict:
+    """Confirmed redemptions by partner category, with their cash value. Three queries: per
+    category, per category and currency (the cash), and the totals."""
+    redemptions = Redemption.objects.filter(
+        venue__programme_id__in=ids,
+        transaction__occurred_on__gte=period.start,
+        transaction__occurred_on__lte=period.end,
+    ).exclude(transaction_id__in=reversed_transactions())
+    people = Count("volunteer_id", distinct=True)
     rows = (
-        Redemption.objects.filter(
-            venue__programme_id__in=ids,
-            transaction__occurred_on__gte=period.start,
-            transaction__occurred_on__lte=period.end,
-            transaction__reversed_by__isnull=True,
-        )
-        .values("venue__category", "volunteer_id", "cash_value_currency")
-        .annotate(count=Count("id"), minutes=Sum("price_minutes"), cash=Sum("cash_value"))
-        .order_by()
+        redemptions.values("venue__category")
+        .annotate(count=Count("id"), minutes=Sum("price_minutes"), people=people)
+        .order_by("venue__category")
     )
-    categories: dict[str, dict] = {}
-    everyone: set[int] = set()
-    totals = {"count": 0, "minutes": 0}
+    cash_rows = (
+        redemptions.values("venue__category", "cash_value_currency")
+        .annotate(cash=Sum("cash_value"))
+        .order_by("venue__category", "cash_value_currency")
+    )
+    cash: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     cash_total: dict[str, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        cell = categories.setdefault(
-            row["venue__category"], {"count": 0, "minutes": 0, "cash": defaultdict(Decimal), "people": set()}
-        )
-        cell["count"] += row["count"]
-        cell["minutes"] += row["minutes"]
-        cell["cash"][row["cash_value_currency"]] += row["cash"]
-        cell["people"].add(row["volunteer_id"])
-        everyone.add(row["volunteer_id"])
-        totals["count"] += row["count"]
-        totals["minutes"] += row["minutes"]
+    for row in cash_rows:
+        cash[row["venue__category"]][row["cash_value_currency"]] += row["cash"]
         cash_total[row["cash_value_currency"]] += row["cash"]
-    everyone = frozenset(everyone)
+    totals = redemptions.aggregate(people=people, count=Count("id"), minutes=Sum("price_minutes"))
+    everyone = totals["people"]
     by_category = [
         Row(
-            category,
+            row["venue__category"],
             {
-                "count": cell["count"],
-                "minutes": cell["minutes"],
-                "cash_value": {c: money(v) for c, v in sorted(cell["cash"].items())},
+                "count": row["count"],
+                "minutes": row["minutes"],
+                "cash_value": {c: money(v) for c, v in sorted(cash[row["venue__category"]].items())},
             },
-            frozenset(cell["people"]),
+            row["people"],
         )
-        for category, cell in sorted(categories.items())
+        for row in rows
     ]
     return {
-        "people": figure(len(everyone), everyone),
+        "people": figure(everyone, everyone),
         "count": figure(totals["count"], everyone),
-        "minutes": figure(totals["minutes"], everyone),
+        "minutes": figure(totals["minutes"] or 0, everyone),
         "cash_value": {c: figure(money(v), everyone) for c, v in sorted(cash_total.items())},
         "by_category": protect(by_category, total_people=everyone),
     }
@@ -303,33 +338,26 @@ def _redemptions(ids, period: Period) -> dict:
 
 def _training(ids, period: Period) -> dict:
     """Verified training completed in the period, by course; people holding a current
-    (verified, unexpired) training record at the end of the period."""
+    (verified, unexpired) training record at the end of the period. Three queries."""
     verified = TrainingRecord.objects.filter(course__programme_id__in=ids, verified_at__isnull=False)
-    rows = (
-        verified.filter(completed_on__gte=period.start, completed_on__lte=period.end)
-        .values("course__name", "volunteer_id")
-        .annotate(records=Count("id"))
-        .order_by()
-    )
-    courses: dict[str, list] = defaultdict(lambda: [0, set()])
-    for row in rows:
-        courses[row["course__name"]][0] += row["records"]
-        courses[row["course__name"]][1].add(row["volunteer_id"])
-    trained = frozenset().union(*(people for _, people in courses.values()))
-    current = frozenset(
+    completed = verified.filter(completed_on__gte=period.start, completed_on__lte=period.end)
+    people = Count("volunteer_id", distinct=True)
+    rows = completed.values("course__name").annotate(records=Count("id"), people=people).order_by("course__name")
+    totals = completed.aggregate(records=Count("id"), people=people)
+    trained = totals["people"]
+    current = (
         verified.filter(completed_on__lte=period.end)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=period.end))
-        .values_list("volunteer_id", flat=True)
-        .distinct()
+        .aggregate(people=people)["people"]
     )
     return {
-        "completed": figure(sum(records for records, _ in courses.values()), trained),
-        "people_trained": figure(len(trained), trained),
+        "completed": figure(totals["records"], trained),
+        "people_trained": figure(trained, trained),
         "by_course": protect(
-            [Row(name, {"completed": n}, frozenset(people)) for name, (n, people) in sorted(courses.items())],
+            [Row(row["course__name"], {"completed": row["records"]}, row["people"]) for row in rows],
             total_people=trained,
         ),
-        "qualified_at_end": figure(len(current), current),
+        "qualified_at_end": figure(current, current),
     }
 
 
@@ -422,17 +450,20 @@ def _goals(ids, period: Period) -> dict:
     }
 
 
-def _demographics(ids, period: Period, active: frozenset) -> dict:
+def _demographics(ids, period: Period, active: int) -> dict:
     """Active volunteers by gender as they stated it ("not stated" when blank)."""
-    rows = VolunteerProfile.objects.filter(pk__in=_approved_claims(ids, period).values("volunteer_id")).values_list(
-        "pk", "gender"
+    rows = (
+        VolunteerProfile.objects.filter(pk__in=_approved_claims(ids, period).values("volunteer_id"))
+        .values("gender")
+        .annotate(people=Count("id"))
+        .order_by("gender")
     )
-    by_gender: dict[str, set] = defaultdict(set)
-    for pk, gender in rows:
-        by_gender[gender or "not_stated"].add(pk)
+    by_gender: dict[str, int] = defaultdict(int)
+    for row in rows:
+        by_gender[row["gender"] or "not_stated"] += row["people"]
     return {
         "volunteers_by_gender": protect(
-            [Row(g, {}, frozenset(people)) for g, people in sorted(by_gender.items())], total_people=active
+            [Row(g, {}, people) for g, people in sorted(by_gender.items())], total_people=active
         )
     }
 

@@ -3,14 +3,15 @@
 A figure about 1 to 4 people is replaced by FEWER_THAN_5. In a breakdown whose total is
 shown, hiding one row is not enough: the total minus the rows shown gives the hidden
 rows' sum. So rows are withheld (WITHHELD) one at a time, the smallest first, until the
-people behind all hidden rows together number 5 or more. People are counted as sets
-(volunteer ids, mentorship ids), so a person in several hidden rows counts once.
+people behind all hidden rows together number 5 or more.
 
 Zero is shown: it is exact and says nothing about anyone.
 
-Where only a count of people is known (the ledger counts accounts, not whose), rows are
-assumed to be about the same people: hidden rows together count as the largest of them,
-which hides more rather than less.
+Most figures know only how many people they are about (the database counts them, COUNT
+DISTINCT, so that no person's rows are read): then rows are assumed to be about the same
+people, and hidden rows together count as the largest of them, which hides more rather
+than less. Where the people are known as sets (mentorship ids), a person in several
+hidden rows counts once.
 """
 
 from collections.abc import Iterable

@@ -170,6 +170,12 @@ def transaction_get(scope_ids, pk: int) -> Transaction:
     return Transaction.objects.filter(scope_id__in=scope_ids).get(pk=pk)
 
 
+def reversed_transactions() -> QuerySet:
+    """The ids of the transactions that have been reversed, as a subquery: `exclude(
+    transaction_id__in=...)` leaves them out with a plan that reads only the reversals."""
+    return Transaction.objects.filter(reverses__isnull=False).values("reverses_id")
+
+
 def transaction_key_used(*, idempotency_key: str) -> bool:
     """True when a transaction was posted with this idempotency key: posting again with
     the same key and request would return that transaction instead of a new one."""
@@ -205,44 +211,61 @@ class FlowGroup:
     account_kind: str
     period_net: int  # every posting occurred in the period, summed
     period_credited: int  # the positive postings of the period
-    credited_accounts: int  # accounts with a positive posting in the period
-    debited_accounts: int  # accounts with a negative posting in the period
+    credited_accounts: int  # members' accounts with a positive posting in the period (0 for other kinds)
+    debited_accounts: int  # members' accounts with a negative posting in the period (0 for other kinds)
     before_net: int  # every posting occurred before the period
-    holders_to_end: int  # accounts with a positive posting on or before the period's end
+    holders_to_end: int  # members' accounts with a positive posting up to the period's end (0 for other kinds)
 
 
-def scope_flows(scope_ids, *, start: dt.date, end: dt.date) -> list[FlowGroup]:
-    """How credits moved in the scopes from `start` to `end` (by the date transactions
-    occurred on, both included), grouped by transaction kind and account kind, with what
-    had moved before. One aggregate query: its cost grows with the postings it reads,
-    its number of rows only with the kinds."""
-    in_period = Q(transaction__occurred_on__gte=start)
-    rows = (
-        Posting.objects.filter(transaction__scope_id__in=list(scope_ids), transaction__occurred_on__lte=end)
-        .values("transaction__kind", "transaction__reverses__kind", "account__kind")
-        .annotate(
-            period_net=Coalesce(Sum("amount", filter=in_period), 0),
-            period_credited=Coalesce(Sum("amount", filter=in_period & Q(amount__gt=0)), 0),
-            credited_accounts=Count("account", filter=in_period & Q(amount__gt=0), distinct=True),
-            debited_accounts=Count("account", filter=in_period & Q(amount__lt=0), distinct=True),
-            before_net=Coalesce(Sum("amount", filter=~in_period), 0),
-            holders_to_end=Count("account", filter=Q(amount__gt=0), distinct=True),
+def scope_flows_of_periods(scope_ids, periods: list[tuple[dt.date, dt.date]]) -> list[list[FlowGroup]]:
+    """How credits moved in the scopes in each (start, end) of `periods` (by the date
+    transactions occurred on, both included), grouped by transaction kind and account kind,
+    with what had moved before each start: one list of groups per period, in the order given
+    (a group with no postings up to a period's end has zeros in its list). One aggregate
+    query, one pass over the postings: its cost grows with the postings it reads, its number
+    of rows only with the kinds."""
+    columns = {}
+    for index, (start, end) in enumerate(periods):
+        in_period = Q(transaction__occurred_on__gte=start, transaction__occurred_on__lte=end)
+        credit, debit = Q(amount__gt=0), Q(amount__lt=0)
+        # People are counted on members' accounts only: an issuer or a venue is not a person,
+        # and leaving their postings out of the DISTINCT counts halves the sorting.
+        member = Q(account__kind=AccountKind.VOLUNTEER)
+        columns |= {
+            f"p{index}_period_net": Coalesce(Sum("amount", filter=in_period), 0),
+            f"p{index}_period_credited": Coalesce(Sum("amount", filter=in_period & credit), 0),
+            f"p{index}_credited_accounts": Count("account", filter=member & in_period & credit, distinct=True),
+            f"p{index}_debited_accounts": Count("account", filter=member & in_period & debit, distinct=True),
+            f"p{index}_before_net": Coalesce(Sum("amount", filter=Q(transaction__occurred_on__lt=start)), 0),
+            f"p{index}_holders_to_end": Count(
+                "account", filter=member & credit & Q(transaction__occurred_on__lte=end), distinct=True
+            ),
+        }
+    rows = list(
+        Posting.objects.filter(
+            transaction__scope_id__in=list(scope_ids),
+            transaction__occurred_on__lte=max(end for _, end in periods),
         )
+        .values("transaction__kind", "transaction__reverses__kind", "account__kind")
+        .annotate(**columns)
         .order_by("transaction__kind", "transaction__reverses__kind", "account__kind")
     )
     return [
-        FlowGroup(
-            kind=row["transaction__kind"],
-            reverses_kind=row["transaction__reverses__kind"] or "",
-            account_kind=row["account__kind"],
-            period_net=row["period_net"],
-            period_credited=row["period_credited"],
-            credited_accounts=row["credited_accounts"],
-            debited_accounts=row["debited_accounts"],
-            before_net=row["before_net"],
-            holders_to_end=row["holders_to_end"],
-        )
-        for row in rows
+        [
+            FlowGroup(
+                kind=row["transaction__kind"],
+                reverses_kind=row["transaction__reverses__kind"] or "",
+                account_kind=row["account__kind"],
+                period_net=row[f"p{index}_period_net"],
+                period_credited=row[f"p{index}_period_credited"],
+                credited_accounts=row[f"p{index}_credited_accounts"],
+                debited_accounts=row[f"p{index}_debited_accounts"],
+                before_net=row[f"p{index}_before_net"],
+                holders_to_end=row[f"p{index}_holders_to_end"],
+            )
+            for row in rows
+        ]
+        for index in range(len(periods))
     ]
 
 

@@ -236,8 +236,11 @@ def goal_summary(programme_ids, *, start=None, end=None) -> GoalSummary:
     Two queries, whatever the number of goals."""
     from mentoring.models import Goal, GoalReview
 
-    goals = Goal.objects.filter(mentorship__programme_id__in=list(programme_ids))
-    reviews = GoalReview.objects.all()
+    # Only the columns the scores need: a programme's goals can number thousands.
+    goals = Goal.objects.filter(mentorship__programme_id__in=list(programme_ids)).only(
+        "id", "weight", "baseline_level", "status", "mentorship__id", "mentorship__programme_id"
+    )
+    reviews = GoalReview.objects.only("id", "goal_id", "level", "reviewed_on")
     if start is not None:
         goals = goals.filter(created_at__date__gte=start)
     if end is not None:
