@@ -3,6 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from impact.models import CostCategory, OutcomeBasis
 from timebank.core.forms.base import AccessibleForm, DateInput
@@ -42,7 +43,11 @@ class CostForm(AccessibleForm):
 
 
 class OutcomeValueForm(AccessibleForm):
-    name = forms.CharField(label=_("Outcome"), max_length=120, help_text=_("For example: Eviction avoided."))
+    name = forms.CharField(
+        label=pgettext_lazy("impact statement", "Outcome"),
+        max_length=120,
+        help_text=_("For example: Eviction avoided."),
+    )
     basis = forms.ChoiceField(label=_("Counted as"), choices=OutcomeBasis.choices)
     unit_value = forms.DecimalField(label=_("Saving per outcome"), decimal_places=2, max_digits=12)
     deadweight_percent = forms.IntegerField(

@@ -896,7 +896,7 @@ def test_the_language_switcher_remembers_french(client_for, volunteer, catalogue
 
 
 def _po_entries(path) -> list[dict]:
-    """The entries of a .po file as {"flags", "msgid", "msgid_plural", "msgstr", "msgstr[0]", ...}."""
+    """The entries of a .po file as {"flags", "msgctxt", "msgid", "msgid_plural", "msgstr", "msgstr[0]", ...}."""
     entries = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
         entry, key = {"flags": ""}, None
@@ -930,4 +930,8 @@ def test_french_catalogue_is_complete_and_compiled(settings):
             assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 2) == forms[1]
         else:
             assert entry["msgstr"], entry["msgid"]
-            assert compiled.gettext(entry["msgid"]) == entry["msgstr"], "run manage.py compilemessages"
+            if "msgctxt" in entry:  # the same words, translated apart where they mean another thing
+                translated = compiled.pgettext(entry["msgctxt"], entry["msgid"])
+            else:
+                translated = compiled.gettext(entry["msgid"])
+            assert translated == entry["msgstr"], "run manage.py compilemessages"
