@@ -45,3 +45,8 @@ def impact_inputs(programme: Programme) -> dict:
         "outcomes": list(OutcomeValue.objects.filter(programme=programme).prefetch_related("records").order_by("name")),
         "narratives": list(ImpactNarrative.objects.filter(programme=programme)),
     }
+
+
+def outcome_value_get(programme, pk: int):
+    """One of the programme's outcome values; raises OutcomeValue.DoesNotExist otherwise."""
+    return OutcomeValue.objects.get(programme=programme, pk=pk)

@@ -2,6 +2,7 @@
 being built and download it; coordinators enter the costs, outcome values and narrative."""
 
 import json
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from impact import selectors, services
 from impact.documents import presentation
 from impact.forms import ALL_FUNDED, CostForm, NarrativeForm, OutcomeRecordForm, OutcomeValueForm, StatementForm
-from impact.models import OutcomeValue, RequestStatus
+from impact.models import RequestStatus
 from timebank.core.forms.base import apply_service_errors
 from timebank.core.views.common import render_form_page, visible_or_404
 from timebank.core.views.coordinator_volunteers import coordinated_programme
@@ -114,69 +115,53 @@ def _inputs_page(request, programme, status=None, **forms):
     return render_form_page(request, "impact/inputs.html", context, *forms.values(), status=status)
 
 
+def _save_input(request, programme, form, form_name: str, save, done: str, aliases=None):
+    """The inputs page's forms: a valid form goes to `save(**cleaned_data)`; the service's
+    refusals land on the form's fields and the page comes back with status 422."""
+    if form.is_valid():
+        try:
+            save(**form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc, aliases)
+        else:
+            messages.success(request, done)
+            return redirect("impact_inputs", programme.slug)
+    return _inputs_page(request, programme, status=422, **{form_name: form})
+
+
 @login_required
 @require_POST
 def cost_new(request: HttpRequest, slug: str):
     programme = coordinated_programme(request, slug)
-    form = CostForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cost_add(actor=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The cost is recorded."))
-            return redirect("impact_inputs", programme.slug)
-    return _inputs_page(request, programme, status=422, cost_form=form)
+    save = partial(services.cost_add, actor=request.user, programme=programme)
+    return _save_input(request, programme, CostForm(request.POST), "cost_form", save, _("The cost is recorded."))
 
 
 @login_required
 @require_POST
 def outcome_new(request: HttpRequest, slug: str):
     programme = coordinated_programme(request, slug)
+    save = partial(services.outcome_value_add, actor=request.user, programme=programme)
     form = OutcomeValueForm(request.POST)
-    if form.is_valid():
-        try:
-            services.outcome_value_add(actor=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The outcome value is recorded."))
-            return redirect("impact_inputs", programme.slug)
-    return _inputs_page(request, programme, status=422, outcome_form=form)
+    return _save_input(request, programme, form, "outcome_form", save, _("The outcome value is recorded."))
 
 
 @login_required
 @require_POST
 def outcome_record_new(request: HttpRequest, slug: str, outcome_id: int):
     programme = coordinated_programme(request, slug)
-    try:
-        outcome = OutcomeValue.objects.get(programme=programme, pk=outcome_id)
-    except OutcomeValue.DoesNotExist:
-        raise Http404 from None
+    outcome = visible_or_404(selectors.outcome_value_get, programme, outcome_id)
+    save = partial(services.outcome_record, actor=request.user, outcome=outcome)
     form = OutcomeRecordForm(request.POST)
-    if form.is_valid():
-        try:
-            services.outcome_record(actor=request.user, outcome=outcome, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc, aliases={"outcome": "count"})
-        else:
-            messages.success(request, _("The outcomes are recorded."))
-            return redirect("impact_inputs", programme.slug)
-    return _inputs_page(request, programme, status=422, record_form=form)
+    return _save_input(
+        request, programme, form, "record_form", save, _("The outcomes are recorded."), aliases={"outcome": "count"}
+    )
 
 
 @login_required
 @require_POST
 def narrative_edit(request: HttpRequest, slug: str):
     programme = coordinated_programme(request, slug)
+    save = partial(services.narrative_save, actor=request.user, programme=programme)
     form = NarrativeForm(request.POST)
-    if form.is_valid():
-        try:
-            services.narrative_save(actor=request.user, programme=programme, **form.cleaned_data)
-        except ValidationError as exc:
-            apply_service_errors(form, exc)
-        else:
-            messages.success(request, _("The narrative is saved."))
-            return redirect("impact_inputs", programme.slug)
-    return _inputs_page(request, programme, status=422, narrative_form=form)
+    return _save_input(request, programme, form, "narrative_form", save, _("The narrative is saved."))
