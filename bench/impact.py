@@ -53,8 +53,8 @@ class World:
     def __init__(self, year_start: dt.date):
         from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 
-        from timebank.core.models import User
-        from timebank.core.services.programmes import organisation_create
+        from timebank.accounts.models import User
+        from timebank.accounts.services.programmes import organisation_create
 
         self.admin = User.objects.create_superuser("bench-admin", "bench-admin@example.org", None)
         self.coordinator = User.objects.create(username="bench-coordinator", password=UNUSABLE_PASSWORD_PREFIX)
@@ -65,10 +65,10 @@ class World:
     def programme(self, slug: str, *, volunteers: int, transactions: int, mentorships: int, seed: int):
         from django.db import transaction
 
-        from timebank.core.models import Membership, Role
-        from timebank.core.services.activities import activity_create
-        from timebank.core.services.partners import offer_create, partner_venue_create
-        from timebank.core.services.programmes import programme_create
+        from timebank.accounts.models import Membership, Role
+        from timebank.accounts.services.programmes import programme_create
+        from timebank.earning.services.activities import activity_create
+        from timebank.spending.services.partners import offer_create, partner_venue_create
 
         rng = random.Random(seed)
         with transaction.atomic():
@@ -100,7 +100,8 @@ class World:
     def _volunteers(self, programme, count: int, rng, tag: str):
         from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 
-        from timebank.core.models import Membership, Role, User, VolunteerProfile
+        from timebank.accounts.models import Membership, Role, User
+        from timebank.volunteers.models import VolunteerProfile
 
         users = User.objects.bulk_create(
             [User(username=f"bench-{tag}-{n}", password=UNUSABLE_PASSWORD_PREFIX) for n in range(count)],
@@ -137,7 +138,8 @@ class World:
         5 % gifted, 3 % expired; the postings carry their running balances."""
         from ledger.models import Account, AccountKind, Posting, Transaction
         from ledger.services import account_get
-        from timebank.core.models import HoursClaim, Redemption
+        from timebank.earning.models import HoursClaim
+        from timebank.spending.models import Redemption
 
         issuer = account_get(kind=AccountKind.ISSUER, scope_id=programme.pk)
         expired = account_get(kind=AccountKind.EXPIRED, scope_id=programme.pk)

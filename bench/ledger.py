@@ -318,16 +318,17 @@ def measure_balance_reads(small: int, big: int, reads: int) -> dict:
 def measure_approvals(count: int) -> dict:
     from django.utils import timezone
 
-    from timebank.core.models import ClaimStatus, HoursClaim, MembershipStatus, Role, User
-    from timebank.core.services.activities import activity_create
-    from timebank.core.services.claims import claims_approve_bulk
-    from timebank.core.services.programmes import (
+    from timebank.accounts.models import MembershipStatus, Role, User
+    from timebank.accounts.services.programmes import (
         account_create,
         membership_grant,
         organisation_create,
         programme_create,
     )
-    from timebank.core.services.volunteers import volunteer_register
+    from timebank.earning.models import ClaimStatus, HoursClaim
+    from timebank.earning.services.activities import activity_create
+    from timebank.earning.services.claims import claims_approve_bulk
+    from timebank.volunteers.services.profiles import volunteer_register
 
     admin = User.objects.create_superuser("bench-admin", "bench-admin@example.org", None)
     organisation = organisation_create(actor=admin, name="Bench Housing", slug="bench")

@@ -110,8 +110,8 @@ class World:
         from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
         from django.utils import timezone
 
-        from timebank.core.models import User
-        from timebank.core.services.programmes import organisation_create
+        from timebank.accounts.models import User
+        from timebank.accounts.services.programmes import organisation_create
 
         self.admin = User.objects.create_superuser("bench-admin", "bench-admin@example.org", None)
         self.coordinator = User.objects.create(username="bench-coordinator", password=UNUSABLE_PASSWORD_PREFIX)
@@ -123,8 +123,9 @@ class World:
         (about `shift_share` of them task shifts, the rest mentoring), built in bulk."""
         from django.db import transaction
 
-        from timebank.core.models import Course, Membership, Role
-        from timebank.core.services.programmes import programme_create
+        from timebank.accounts.models import Membership, Role
+        from timebank.accounts.services.programmes import programme_create
+        from timebank.training.models import Course
 
         rng = random.Random(seed)
         with transaction.atomic():
@@ -144,14 +145,9 @@ class World:
         from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
         from django.utils import timezone
 
-        from timebank.core.models import (
-            AvailabilitySlot,
-            Membership,
-            TrainingRecord,
-            User,
-            VolunteerLanguage,
-            VolunteerProfile,
-        )
+        from timebank.accounts.models import Membership, User
+        from timebank.training.models import TrainingRecord
+        from timebank.volunteers.models import AvailabilitySlot, VolunteerLanguage, VolunteerProfile
 
         batch = 5000
         users = User.objects.bulk_create(
@@ -261,8 +257,7 @@ class World:
 
     def _needs(self, programme, hygiene, count: int, rng: random.Random, shift_share: float, places=None) -> list:
         """`count` needs; with `places`, one at each place in turn."""
-        from matching.models import Need, NeedKind
-        from timebank.core.models import Shift, Task
+        from matching.models import Need, NeedKind, Shift, Task
 
         kinds = ["shift" if rng.random() < shift_share else "mentoring" for _ in range(count)]
         shifts_wanted = kinds.count("shift")
@@ -333,14 +328,14 @@ class World:
         return needs
 
     def _shift(self, task, day: int, start: int, end: int, headcount: int):
-        from timebank.core.models import Shift
+        from matching.models import Shift
 
         on = self.today + dt.timedelta(days=day)
         return Shift(task=task, starts_at=_aware(on, start), ends_at=_aware(on, end), headcount=headcount)
 
     def point_needs(self, programme, count: int, seed: int) -> list:
         """`count` needs on a grid over the square (about half of them shifts), for (a)."""
-        from timebank.core.models import Course
+        from timebank.training.models import Course
 
         rng = random.Random(seed)
         side = math.ceil(math.sqrt(count))

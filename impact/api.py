@@ -11,7 +11,7 @@ from ninja.errors import HttpError
 from impact import selectors, services
 from impact.models import RequestStatus, StatementRequest
 from impact.views import DOWNLOADS, download_response
-from timebank.core.selectors.programmes import programme_get
+from timebank.accounts.selectors.programmes import programme_get
 from timebank.problems import READ_ERRORS, WRITE_ERRORS, Problem
 
 router = Router(tags=["impact"])

@@ -7,6 +7,6 @@ class ImpactConfig(AppConfig):
 
     def ready(self):
         from impact.demo import build_impact_demo
-        from timebank.core import demo
+        from timebank.common import demo
 
         demo.register(build_impact_demo)

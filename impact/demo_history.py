@@ -36,28 +36,21 @@ from mentoring.services import (
     session_log,
     supported_person_create,
 )
-from timebank.core.models import (
-    Activity,
-    ActivitySession,
-    Course,
-    Offer,
-    PartnerCategory,
-    Programme,
-    Role,
-    Skill,
-    User,
-    VolunteerProfile,
-)
-from timebank.core.selectors.qualifications import role_requirements
-from timebank.core.services.activities import activity_session_create
-from timebank.core.services.attendance import attendance_record
-from timebank.core.services.claims import claim_log, claims_approve_bulk
-from timebank.core.services.gifts import gift_to_fund, gift_to_member
-from timebank.core.services.partners import offer_create, partner_staff_add, partner_venue_create
-from timebank.core.services.programmes import account_create, membership_grant
-from timebank.core.services.redeem import redeem_at_till, voucher_confirm, voucher_issue
-from timebank.core.services.training import background_check_add, training_record_add
-from timebank.core.services.volunteers import volunteer_register
+from timebank.accounts.models import Programme, Role, User
+from timebank.accounts.services.programmes import account_create, membership_grant
+from timebank.earning.models import Activity, ActivitySession
+from timebank.earning.services.activities import activity_session_create
+from timebank.earning.services.attendance import attendance_record
+from timebank.earning.services.claims import claim_log, claims_approve_bulk
+from timebank.spending.models import Offer, PartnerCategory
+from timebank.spending.services.gifts import gift_to_fund, gift_to_member
+from timebank.spending.services.partners import offer_create, partner_staff_add, partner_venue_create
+from timebank.spending.services.redeem import redeem_at_till, voucher_confirm, voucher_issue
+from timebank.training.models import Course
+from timebank.training.selectors.qualifications import role_requirements
+from timebank.training.services.records import background_check_add, training_record_add
+from timebank.volunteers.models import Skill, VolunteerProfile
+from timebank.volunteers.services.profiles import volunteer_register
 
 # Dates are (years back from this year, month, day): (1, 3, 11) is 11 March last year.
 Day = tuple[int, int, int]

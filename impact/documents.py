@@ -14,8 +14,8 @@ from django.utils.safestring import mark_safe
 from impact import charts
 from impact.suppression import FEWER_THAN_5, WITHHELD
 from mentoring.models import ClosureReason
-from timebank.core.models import PartnerCategory
-from timebank.core.models.volunteers import Gender
+from timebank.spending.models import PartnerCategory
+from timebank.volunteers.models import Gender
 
 SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 LABELS = {

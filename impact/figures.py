@@ -25,7 +25,11 @@ from impact.suppression import Row, figure, is_small, protect
 from ledger.selectors import reversed_transactions, scope_flows_of_periods
 from mentoring.models import ClosureReason, HouseholdMember, Mentorship, SupportedKind
 from mentoring.selectors import goal_summary
-from timebank.core.models import ClaimStatus, HoursClaim, Programme, Redemption, TrainingRecord, VolunteerProfile
+from timebank.accounts.models import Programme
+from timebank.earning.models import ClaimStatus, HoursClaim
+from timebank.spending.models import Redemption
+from timebank.training.models import TrainingRecord
+from timebank.volunteers.models import VolunteerProfile
 
 FIGURES_VERSION = 1
 CENT = Decimal("0.01")

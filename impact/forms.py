@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from impact.models import CostCategory, OutcomeBasis
-from timebank.core.forms.base import AccessibleForm, DateInput
+from timebank.common.forms import AccessibleForm, DateInput
 
 ALL_FUNDED = "all"
 

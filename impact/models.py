@@ -22,7 +22,7 @@ class CostCategory(models.TextChoices):
 class ProgrammeCost(models.Model):
     """Money the programme spent, entered by a coordinator; counted in the period it was incurred."""
 
-    programme = models.ForeignKey("core.Programme", on_delete=models.CASCADE, related_name="costs")
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="costs")
     category = models.CharField(_("category"), max_length=16, choices=CostCategory.choices)
     description = models.CharField(_("description"), max_length=200)
     incurred_on = models.DateField(_("incurred on"))
@@ -51,7 +51,7 @@ class OutcomeValue(models.Model):
     """An estimated saving per outcome, for example per eviction avoided, with the share that
     would have happened anyway (deadweight) and the share due to others (attribution)."""
 
-    programme = models.ForeignKey("core.Programme", on_delete=models.CASCADE, related_name="outcome_values")
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="outcome_values")
     name = models.CharField(_("outcome"), max_length=120)
     basis = models.CharField(_("counted as"), max_length=24, choices=OutcomeBasis.choices)
     unit_value = MoneyField(_("saving per outcome"), max_digits=12, decimal_places=2, default_currency="GBP")
@@ -96,7 +96,7 @@ class ImpactNarrative(models.Model):
     """The coordinator's words for a period: what happened, and one case study without names.
     A statement uses the narrative of its programme whose period overlaps its own and ends latest."""
 
-    programme = models.ForeignKey("core.Programme", on_delete=models.CASCADE, related_name="impact_narratives")
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="impact_narratives")
     start = models.DateField(_("from"))
     end = models.DateField(_("to"))
     narrative = models.TextField(_("what happened"))
@@ -119,7 +119,7 @@ class ImpactStatement(models.Model):
     """One built document: the figures (the JSON file itself) and the PDF and CSV made from them."""
 
     checksum = models.CharField(max_length=64, unique=True)  # sha256 of figures_json
-    programmes = models.ManyToManyField("core.Programme", related_name="impact_statements")
+    programmes = models.ManyToManyField("accounts.Programme", related_name="impact_statements")
     start = models.DateField()
     end = models.DateField()
     figures_json = models.TextField()
@@ -145,7 +145,7 @@ class StatementRequest(models.Model):
     """One person asking for a statement of some programmes over a period."""
 
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    programmes = models.ManyToManyField("core.Programme", related_name="+")
+    programmes = models.ManyToManyField("accounts.Programme", related_name="+")
     start = models.DateField(_("from"))
     end = models.DateField(_("to"))
     include_demographics = models.BooleanField(_("include aggregated demographics"), default=False)

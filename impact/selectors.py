@@ -5,8 +5,8 @@ preview; administrators all. Nobody else sees any."""
 from django.db.models import QuerySet
 
 from impact.models import ImpactNarrative, OutcomeValue, ProgrammeCost, StatementRequest
-from timebank.core.models import Programme, Role, User
-from timebank.core.permissions import is_admin, programme_ids_with_role
+from timebank.accounts.models import Programme, Role, User
+from timebank.accounts.permissions import is_admin, programme_ids_with_role
 
 
 def reportable_programmes(user: User) -> QuerySet[Programme]:

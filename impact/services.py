@@ -27,9 +27,9 @@ from impact.models import (
     StatementRequest,
 )
 from impact.selectors import reportable_programmes
-from timebank.core.models import Programme, Role, User
-from timebank.core.permissions import is_admin, programme_ids_with_role, require_coordinator
-from timebank.core.services.audit import audit_record
+from timebank.accounts.models import Programme, Role, User
+from timebank.accounts.permissions import is_admin, programme_ids_with_role, require_coordinator
+from timebank.accounts.services.audit import audit_record
 
 logger = logging.getLogger(__name__)
 

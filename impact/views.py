@@ -16,9 +16,9 @@ from impact import selectors, services
 from impact.documents import presentation
 from impact.forms import ALL_FUNDED, CostForm, NarrativeForm, OutcomeRecordForm, OutcomeValueForm, StatementForm
 from impact.models import RequestStatus
-from timebank.core.forms.base import apply_service_errors
-from timebank.core.views.common import render_form_page, visible_or_404
-from timebank.core.views.coordinator_volunteers import coordinated_programme
+from timebank.accounts.views import coordinated_programme
+from timebank.common.forms import apply_service_errors
+from timebank.common.views import render_form_page, visible_or_404
 
 DOWNLOADS = {
     "pdf": ("application/pdf", "inline"),

@@ -4,7 +4,7 @@ and batch runs are read-only, since they change only through the services."""
 from django.contrib import admin
 
 from matching import models
-from timebank.core.admin import AuditedAdmin, ReadOnlyAdmin
+from timebank.accounts.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(models.MatchingWeights)

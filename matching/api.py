@@ -16,11 +16,12 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from matching import selectors, services
 from matching.models import LIVE_STATUSES
-from timebank.core.models import CheckType, Course, Skill
-from timebank.core.selectors.programmes import programme_get
-from timebank.core.selectors.volunteers import volunteer_get
-from timebank.core.services.tasks import ShiftSpec, task_create
+from matching.task_services import ShiftSpec, task_create
+from timebank.accounts.selectors.programmes import programme_get
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
+from timebank.training.models import CheckType, Course
+from timebank.volunteers.models import Skill
+from timebank.volunteers.selectors.volunteers import volunteer_get
 
 router = Router(tags=["matching"])
 

@@ -7,6 +7,6 @@ class MatchingConfig(AppConfig):
 
     def ready(self):
         from matching.demo import build_matching_demo
-        from timebank.core import demo
+        from timebank.common import demo
 
         demo.register(build_matching_demo)

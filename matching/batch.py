@@ -45,8 +45,8 @@ from matching.models import (
 )
 from matching.pool import load_pool
 from matching.solver import UNLIMITED, Problem, solve
-from timebank.core.models import VolunteerProfile
-from timebank.core.services.audit import audit_record
+from timebank.accounts.services.audit import audit_record
+from timebank.volunteers.models import VolunteerProfile
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,10 @@ import datetime as dt
 from django.utils import timezone
 
 from matching.services import task_needs_sync
-from timebank.core.models import Course, VolunteerProfile
-from timebank.core.services.tasks import ShiftSpec, task_create
-from timebank.core.services.training import training_record_add
+from matching.task_services import ShiftSpec, task_create
+from timebank.training.models import Course
+from timebank.training.services.records import training_record_add
+from timebank.volunteers.models import VolunteerProfile
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:

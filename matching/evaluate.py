@@ -30,8 +30,8 @@ from django.utils.translation import gettext as _
 
 from matching.models import LIVE_STATUSES, MatchingWeights, MatchStatus, Need, NeedKind
 from matching.pool import KM_PER_DEGREE, SLOT_MINUTES, WEEK_SLOTS, Pool, local_date, slots_between, week_slot
-from timebank.core.languages import language_name
-from timebank.core.models import Role
+from timebank.accounts.models import Role
+from timebank.common.languages import language_name
 
 COMPONENTS = ("skills", "languages", "distance", "availability", "topics", "continuity", "load")
 CONSTRAINTS = (
@@ -462,7 +462,7 @@ def need_requirements(need: Need, pool: Pool) -> list[tuple[str, int]]:
 
 def label_requirements(pool: Pool, keys) -> None:
     """Name the requirements in `keys` for the sentences (one query per kind)."""
-    from timebank.core.models import CheckType, Course
+    from timebank.training.models import CheckType, Course
 
     course_ids = [pk for kind, pk in keys if kind == "course"]
     check_ids = [pk for kind, pk in keys if kind == "check"]

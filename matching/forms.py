@@ -6,9 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from timebank.core.forms.base import AccessibleForm, DateInput, TimeInput, translated_language_choices
-from timebank.core.models import CheckType, Course, Skill
-from timebank.core.services.tasks import ShiftSpec
+from matching.task_services import ShiftSpec
+from timebank.common.forms import AccessibleForm, DateInput, TimeInput, translated_language_choices
+from timebank.training.models import CheckType, Course
+from timebank.volunteers.models import Skill
 
 
 class TaskForm(AccessibleForm):

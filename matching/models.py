@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from timebank.core.models import Gender
+from timebank.volunteers.models import Gender
 
 
 class NeedKind(models.TextChoices):
@@ -44,11 +44,11 @@ class Topic(models.TextChoices):
 
 
 class Need(models.Model):
-    programme = models.ForeignKey("core.Programme", on_delete=models.CASCADE, related_name="needs")
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="needs")
     kind = models.CharField(_("kind"), max_length=16, choices=NeedKind.choices)
     title = models.CharField(_("title"), max_length=200)
     group_key = models.CharField(max_length=40)
-    shift = models.OneToOneField("core.Shift", null=True, blank=True, on_delete=models.CASCADE, related_name="need")
+    shift = models.OneToOneField("matching.Shift", null=True, blank=True, on_delete=models.CASCADE, related_name="need")
     # Shifts have a start and an end; a mentoring need starts on a date and runs
     # for the programme's default mentorship length.
     starts_at = models.DateTimeField(_("starts at"))
@@ -62,8 +62,8 @@ class Need(models.Model):
     languages = models.JSONField(_("languages"), default=list, blank=True)
     skills = models.JSONField(_("wanted skills"), default=list, blank=True)  # skill slugs
     topics = models.JSONField(_("topics"), default=list, blank=True)
-    required_courses = models.ManyToManyField("core.Course", blank=True, related_name="+")
-    required_checks = models.ManyToManyField("core.CheckType", blank=True, related_name="+")
+    required_courses = models.ManyToManyField("training.Course", blank=True, related_name="+")
+    required_checks = models.ManyToManyField("training.CheckType", blank=True, related_name="+")
     involves_children = models.BooleanField(_("involves children"), default=False)
     involves_vulnerable_adults = models.BooleanField(_("involves vulnerable adults"), default=False)
     home_visits = models.BooleanField(_("home visits"), default=False)
@@ -99,7 +99,7 @@ class Need(models.Model):
 class MatchingWeights(models.Model):
     """A programme's weights for the soft score, in points (the score divides by their sum)."""
 
-    programme = models.OneToOneField("core.Programme", on_delete=models.CASCADE, related_name="matching_weights")
+    programme = models.OneToOneField("accounts.Programme", on_delete=models.CASCADE, related_name="matching_weights")
     skills = models.PositiveSmallIntegerField(_("skills"), default=20)
     languages = models.PositiveSmallIntegerField(_("languages"), default=20)
     distance = models.PositiveSmallIntegerField(_("distance"), default=15)
@@ -131,8 +131,8 @@ class Exclusion(models.Model):
     """A conflict of interest or an exclusion a coordinator recorded: this volunteer is
     not to be matched with this family, person or team (by group key)."""
 
-    programme = models.ForeignKey("core.Programme", on_delete=models.CASCADE, related_name="+")
-    volunteer = models.ForeignKey("core.VolunteerProfile", on_delete=models.CASCADE, related_name="+")
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="+")
+    volunteer = models.ForeignKey("volunteers.VolunteerProfile", on_delete=models.CASCADE, related_name="+")
     group_key = models.CharField(max_length=40)
     reason = models.CharField(_("reason"), max_length=300)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -165,7 +165,7 @@ COMMITTED_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.ACTIVE, MatchStatus.CLOS
 
 class Match(models.Model):
     need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="matches")
-    volunteer = models.ForeignKey("core.VolunteerProfile", on_delete=models.PROTECT, related_name="matches")
+    volunteer = models.ForeignKey("volunteers.VolunteerProfile", on_delete=models.PROTECT, related_name="matches")
     status = models.CharField(_("status"), max_length=16, choices=MatchStatus.choices)
     score = models.FloatField(_("score"))
     explanation = models.JSONField(default=list)
@@ -225,7 +225,7 @@ class BatchStatus(models.TextChoices):
 class BatchRun(models.Model):
     """One batch assignment over a programme's open needs, with its progress and results."""
 
-    programme = models.ForeignKey("core.Programme", on_delete=models.CASCADE, related_name="batch_runs")
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="batch_runs")
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     stage = models.CharField(max_length=100, blank=True)
@@ -252,3 +252,79 @@ class BatchRun(models.Model):
 
     def __str__(self):
         return f"Batch {self.pk} for {self.programme} ({self.status})"
+
+
+class TaskStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Task(models.Model):
+    """A piece of work a programme needs done: Saturday's community kitchen, a newsletter round.
+
+    Hours given on a task are logged against its activity. Matching reads the
+    requirements from here (through matching's own Need rows, one per shift)."""
+
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    activity = models.ForeignKey(
+        "earning.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+        verbose_name=_("hours are logged as"),
+    )
+    place_name = models.CharField(_("place"), max_length=200, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+    required_courses = models.ManyToManyField(
+        "training.Course", blank=True, related_name="+", verbose_name=_("required training")
+    )
+    required_checks = models.ManyToManyField(
+        "training.CheckType", blank=True, related_name="+", verbose_name=_("required background checks")
+    )
+    wanted_skills = models.ManyToManyField(
+        "volunteers.Skill", blank=True, related_name="+", verbose_name=_("wanted skills")
+    )
+    wanted_languages = models.JSONField(_("wanted languages"), default=list, blank=True)
+    involves_children = models.BooleanField(_("involves children"), default=False)
+    involves_vulnerable_adults = models.BooleanField(_("involves vulnerable adults"), default=False)
+    status = models.CharField(_("status"), max_length=8, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(latitude__isnull=True) & models.Q(longitude__isnull=True))
+                | (models.Q(latitude__gte=-90, latitude__lte=90) & models.Q(longitude__gte=-180, longitude__lte=180)),
+                name="task_coordinates_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Shift(models.Model):
+    """One stretch of a task, with how many people it needs."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="shifts")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    headcount = models.PositiveSmallIntegerField(_("people needed"), default=1)
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__lt=models.F("ends_at")), name="shift_starts_before_end"
+            ),
+            models.CheckConstraint(condition=models.Q(headcount__gte=1), name="shift_needs_someone"),
+        ]
+
+    def __str__(self):
+        return f"{self.task} · {self.starts_at:%Y-%m-%d %H:%M}"

@@ -24,19 +24,9 @@ from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from matching.models import COMMITTED_STATUSES, LIVE_STATUSES, Exclusion, Match, Need, NeedKind
-from timebank.core.models import (
-    AvailabilitySlot,
-    BackgroundCheck,
-    CheckType,
-    Membership,
-    MembershipStatus,
-    Programme,
-    Role,
-    RoleRequirement,
-    TrainingRecord,
-    VolunteerLanguage,
-    VolunteerProfile,
-)
+from timebank.accounts.models import Membership, MembershipStatus, Programme, Role
+from timebank.training.models import BackgroundCheck, CheckType, RoleRequirement, TrainingRecord
+from timebank.volunteers.models import AvailabilitySlot, VolunteerLanguage, VolunteerProfile
 
 SLOT_MINUTES = 30
 WEEK_SLOTS = 7 * 24 * 60 // SLOT_MINUTES

@@ -16,8 +16,10 @@ from matching.evaluate import Candidate, constraint_labels, evaluate, label_requ
 from matching.models import LIVE_STATUSES, BatchRun, Match, MatchStatus, Need, NeedKind, NeedStatus
 from matching.pool import load_pool
 from matching.services import evaluate_one
-from timebank.core.models import User, VolunteerProfile
-from timebank.core.permissions import coordinated_programme_ids, volunteer_programme_ids
+from timebank.accounts.models import User
+from timebank.accounts.permissions import coordinated_programme_ids
+from timebank.volunteers.models import VolunteerProfile
+from timebank.volunteers.permissions import volunteer_programme_ids
 
 
 def needs_for(user: User, *, programme=None, status: str | None = NeedStatus.OPEN):

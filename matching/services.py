@@ -29,12 +29,15 @@ from matching.models import (
     Need,
     NeedKind,
     NeedStatus,
+    Shift,
+    Task,
 )
 from matching.pool import load_pool
-from timebank.core.models import Programme, Shift, Task, User, VolunteerProfile
-from timebank.core.permissions import require_coordinator
-from timebank.core.services.audit import audit_record
-from timebank.core.services.claim_rules import volunteer_lock
+from timebank.accounts.models import Programme, User
+from timebank.accounts.permissions import require_coordinator
+from timebank.accounts.services.audit import audit_record
+from timebank.volunteers.models import VolunteerProfile
+from timebank.volunteers.services.locks import volunteer_lock
 
 # Sent after commit when a volunteer accepts; mentoring listens for mentoring needs
 # (so this app never imports mentoring).

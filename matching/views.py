@@ -19,11 +19,12 @@ from django.views.decorators.http import require_POST
 from matching import selectors, services
 from matching.forms import TaskForm
 from matching.models import LIVE_STATUSES, MatchStatus
-from timebank.core.forms.base import apply_service_errors
-from timebank.core.selectors.volunteers import volunteer_get
-from timebank.core.services.tasks import task_create
-from timebank.core.views.common import own_profile_or_404, render_form_page, visible_or_404
-from timebank.core.views.coordinator_volunteers import coordinated_programme
+from matching.task_services import task_create
+from timebank.accounts.views import coordinated_programme
+from timebank.common.forms import apply_service_errors
+from timebank.common.views import render_form_page, visible_or_404
+from timebank.volunteers.selectors.volunteers import volunteer_get
+from timebank.volunteers.views.profile import own_profile_or_404
 
 
 def _refusal_text(exc: ValidationError) -> str:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mentoring.models import AlertKind, Mentorship, MentorshipAlert, MentorshipStatus
-from timebank.core.models import Membership, MembershipStatus, Role
+from timebank.accounts.models import Membership, MembershipStatus, Role
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from ninja import Field, Router, Schema, Status
 from mentoring import selectors, services
 from mentoring.gas import score_history
 from mentoring.models import GoalStatus, MentoringSession, Mentorship, SupportedPerson
-from timebank.core.permissions import programme_ids_with_role, require_coordinator
-from timebank.core.selectors.programmes import programme_get
-from timebank.core.selectors.volunteers import volunteer_get
+from timebank.accounts.permissions import programme_ids_with_role, require_coordinator
+from timebank.accounts.selectors.programmes import programme_get
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
+from timebank.volunteers.selectors.volunteers import volunteer_get
 
 router = Router(tags=["mentoring"])
 

@@ -9,6 +9,6 @@ class MentoringConfig(AppConfig):
         # Connects the receiver that turns an accepted mentoring match into a mentorship.
         from mentoring import services  # noqa: F401
         from mentoring.demo import build_mentoring_demo
-        from timebank.core import demo
+        from timebank.common import demo
 
         demo.register(build_mentoring_demo)

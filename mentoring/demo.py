@@ -15,9 +15,9 @@ from mentoring.services import (
     session_log,
     supported_person_create,
 )
-from timebank.core.models import VolunteerProfile
-from timebank.core.services.claims import claim_approve
-from timebank.core.services.volunteers import volunteer_update
+from timebank.earning.services.claims import claim_approve
+from timebank.volunteers.models import VolunteerProfile
+from timebank.volunteers.services.profiles import volunteer_update
 
 MENTOR_INTERESTS = {
     "Ayşe Yılmaz": ["housing", "paperwork", "debt"],

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.models import LEVELS, ClosureReason, GoalDomain, SessionMode
-from timebank.core.forms.base import AccessibleForm, DateInput
+from timebank.common.forms import AccessibleForm, DateInput
 
 
 class SessionForm(AccessibleForm):

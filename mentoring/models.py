@@ -14,7 +14,7 @@ class SupportedKind(models.TextChoices):
 
 
 class SupportedPerson(models.Model):
-    programme = models.ForeignKey("core.Programme", on_delete=models.PROTECT, related_name="supported_people")
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.PROTECT, related_name="supported_people")
     kind = models.CharField(_("family or individual"), max_length=16, choices=SupportedKind.choices)
     # How coordinators refer to them in lists ("Family Y."), kept short on purpose.
     reference = models.CharField(_("reference"), max_length=80)
@@ -121,15 +121,15 @@ class ClosureReason(models.TextChoices):
 
 
 class Mentorship(models.Model):
-    programme = models.ForeignKey("core.Programme", on_delete=models.PROTECT, related_name="mentorships")
-    mentor = models.ForeignKey("core.VolunteerProfile", on_delete=models.PROTECT, related_name="mentorships")
+    programme = models.ForeignKey("accounts.Programme", on_delete=models.PROTECT, related_name="mentorships")
+    mentor = models.ForeignKey("volunteers.VolunteerProfile", on_delete=models.PROTECT, related_name="mentorships")
     person = models.ForeignKey(SupportedPerson, on_delete=models.PROTECT, related_name="mentorships")
     # The accepted match it came from, if any: one mentorship per match.
     match = models.OneToOneField(
         "matching.Match", null=True, blank=True, on_delete=models.PROTECT, related_name="mentorship"
     )
     # What sessions are claimed as (per hour, under the programme's approval rules).
-    activity = models.ForeignKey("core.Activity", on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey("earning.Activity", on_delete=models.PROTECT, related_name="+")
     starts_on = models.DateField(_("starts on"))
     planned_end_on = models.DateField(_("planned end"))
     status = models.CharField(
@@ -177,7 +177,7 @@ class MentoringSession(models.Model):
     notes = models.TextField(_("confidential notes"), blank=True)
     next_steps = models.TextField(_("next steps"), blank=True)
     # The hours claim it became (core, the ledger flow of step 2); one per session.
-    claim = models.OneToOneField("core.HoursClaim", on_delete=models.PROTECT, related_name="mentoring_session")
+    claim = models.OneToOneField("earning.HoursClaim", on_delete=models.PROTECT, related_name="mentoring_session")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

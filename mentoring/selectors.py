@@ -19,8 +19,8 @@ from mentoring.models import (
     MentorshipStatus,
     SupportedPerson,
 )
-from timebank.core.models import Role, User
-from timebank.core.permissions import programme_ids_with_role
+from timebank.accounts.models import Role, User
+from timebank.accounts.permissions import programme_ids_with_role
 
 
 def _visible_people(user: User):

@@ -33,21 +33,14 @@ from mentoring.models import (
     SupportedKind,
     SupportedPerson,
 )
-from timebank.core.dates import add_months
-from timebank.core.models import (
-    Activity,
-    ClaimSource,
-    Membership,
-    MembershipStatus,
-    Programme,
-    Role,
-    User,
-    VolunteerProfile,
-)
-from timebank.core.permissions import can_coordinate, require_coordinator
-from timebank.core.services.activities import activity_create
-from timebank.core.services.audit import audit_record
-from timebank.core.services.claims import claim_amend, claim_log
+from timebank.accounts.models import Membership, MembershipStatus, Programme, Role, User
+from timebank.accounts.permissions import can_coordinate, require_coordinator
+from timebank.accounts.services.audit import audit_record
+from timebank.common.dates import add_months
+from timebank.earning.models import Activity, ClaimSource
+from timebank.earning.services.activities import activity_create
+from timebank.earning.services.claims import claim_amend, claim_log
+from timebank.volunteers.models import VolunteerProfile
 
 
 @transaction.atomic

@@ -21,10 +21,11 @@ from mentoring import selectors, services
 from mentoring.alerts import alert_occasions
 from mentoring.forms import CheckInForm, CloseForm, GoalForm, SessionForm, StartForm
 from mentoring.models import LEVELS, AlertKind, GoalStatus
-from timebank.core.forms.base import apply_service_errors
-from timebank.core.models import MembershipStatus, Role, VolunteerProfile
-from timebank.core.views.common import render_form_page, visible_or_404
-from timebank.core.views.coordinator_volunteers import coordinated_programme
+from timebank.accounts.models import MembershipStatus, Role
+from timebank.accounts.views import coordinated_programme
+from timebank.common.forms import apply_service_errors
+from timebank.common.views import render_form_page, visible_or_404
+from timebank.volunteers.models import VolunteerProfile
 
 
 @login_required

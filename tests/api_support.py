@@ -8,9 +8,10 @@ from django.test import Client
 
 from tests.assertions import unchanged
 from tests.conftest import PERSONAS
-from timebank.core.models import AuditEntry, ConsentPurpose
-from timebank.core.services.training import background_check_add, training_record_add
-from timebank.core.services.volunteers import consent_give
+from timebank.accounts.models import AuditEntry
+from timebank.training.services.records import background_check_add, training_record_add
+from timebank.volunteers.models import ConsentPurpose
+from timebank.volunteers.services.profiles import consent_give
 
 API = "/api/v1"
 

@@ -1,6 +1,6 @@
 """Assertions shared by the domain tests.
 
-`database_state()` reads every row of every table of the core, ledger, matching, mentoring and impact apps (the
+`database_state()` reads every row of every table of every Timebank app (the
 many-to-many tables included), so comparing it before and after a refusal
 catches a stray insert, update or delete anywhere, the audit log included.
 The test databases hold a few dozen rows, so reading them all is cheap.
@@ -10,17 +10,19 @@ from contextlib import contextmanager
 
 from django.apps import apps
 
-from timebank.core.models import AuditEntry, User, VolunteerProfile
+from timebank.accounts.models import AuditEntry, User
+from timebank.volunteers.models import VolunteerProfile
 
 # The access log is written by every granted view of a supported person's record, GETs
 # included; tests/test_mentoring.py checks what it holds (and that a refusal adds nothing).
 NOT_COMPARED = {"mentoring.AccessLog"}
+APPS = ("ledger", "accounts", "volunteers", "training", "earning", "spending", "matching", "mentoring", "impact")
 
 
 def database_state() -> dict[str, list[tuple]]:
     return {
         model._meta.label: list(model.objects.order_by("pk").values_list())
-        for app in ("core", "ledger", "matching", "mentoring", "impact")
+        for app in APPS
         for model in apps.get_app_config(app).get_models(include_auto_created=True)
         if model._meta.label not in NOT_COMPARED
     }

@@ -15,17 +15,17 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.assertions import user_of
-from timebank.core.models import MembershipStatus, Role, User
-from timebank.core.services.activities import activity_create, activity_session_create
-from timebank.core.services.programmes import (
+from timebank.accounts.models import MembershipStatus, Role, User
+from timebank.accounts.services.programmes import (
     account_create,
     membership_grant,
     organisation_create,
     programme_create,
-    skill_create,
 )
-from timebank.core.services.training import check_type_create, course_create, role_requirement_add
-from timebank.core.services.volunteers import volunteer_register
+from timebank.earning.services.activities import activity_create, activity_session_create
+from timebank.training.services.records import check_type_create, course_create, role_requirement_add
+from timebank.volunteers.services.profiles import volunteer_register
+from timebank.volunteers.services.skills import skill_create
 
 PASSWORD = "correct-horse-battery-42"
 
@@ -262,9 +262,10 @@ def shared_volunteer(admin, coordinator, programme, other_programme_coordinator,
     requires, both verified and current; paused in `other_programme` (the reason is in
     its audit log), with its Translation skill and a verified Safeguarding course that
     expired a year ago (the programme requires it). Returns the VolunteerProfile."""
-    from timebank.core.services.programmes import membership_grant, skill_create
-    from timebank.core.services.training import training_record_add
-    from timebank.core.services.volunteers import membership_status_change, volunteer_update
+    from timebank.accounts.services.programmes import membership_grant
+    from timebank.training.services.records import training_record_add
+    from timebank.volunteers.services.profiles import membership_status_change, volunteer_update
+    from timebank.volunteers.services.skills import skill_create
 
     sam = volunteer_register(
         actor=coordinator,

@@ -45,12 +45,12 @@ from mentoring.services import (
 )
 from tests.conftest import PASSWORD
 from tests.spending_support import spending_world
-from timebank.core.models import MembershipStatus, Role
-from timebank.core.services.activities import activity_create
-from timebank.core.services.claims import claim_approve, claim_log
-from timebank.core.services.gifts import gift_to_fund
-from timebank.core.services.redeem import redeem_at_till
-from timebank.core.services.volunteers import volunteer_register
+from timebank.accounts.models import MembershipStatus, Role
+from timebank.earning.services.activities import activity_create
+from timebank.earning.services.claims import claim_approve, claim_log
+from timebank.spending.services.gifts import gift_to_fund
+from timebank.spending.services.redeem import redeem_at_till
+from timebank.volunteers.services.profiles import volunteer_register
 
 NOW = dt.datetime(2026, 3, 31, 10, 0, tzinfo=dt.UTC)
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))

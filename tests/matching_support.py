@@ -12,10 +12,10 @@ import itertools
 from django.utils import timezone
 
 from matching.services import task_needs_sync
-from timebank.core.models import MembershipStatus, Role
-from timebank.core.services.tasks import ShiftSpec, task_create
-from timebank.core.services.training import background_check_add, course_create, training_record_add
-from timebank.core.services.volunteers import volunteer_register, volunteer_update
+from matching.task_services import ShiftSpec, task_create
+from timebank.accounts.models import MembershipStatus, Role
+from timebank.training.services.records import background_check_add, course_create, training_record_add
+from timebank.volunteers.services.profiles import volunteer_register, volunteer_update
 
 RIVERSIDE = (51.47800, -3.18900)
 _numbers = itertools.count(1)

@@ -13,7 +13,7 @@ from django.test import Client
 
 from tests.assertions import unchanged
 from tests.conftest import PERSONAS
-from timebank.core.models import AuditEntry
+from timebank.accounts.models import AuditEntry
 
 LOGIN = "login"  # 302 to the sign-in page
 REDIRECT = "redirect"  # a GET sent elsewhere (a volunteer to their own page)

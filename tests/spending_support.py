@@ -15,8 +15,9 @@ from ledger.models import AccountKind, TransactionKind
 from ledger.selectors import balance_of
 from ledger.services import transaction_post
 from tests.assertions import database_state, unchanged
-from timebank.core.credits import programme_account, volunteer_account
-from timebank.core.services.partners import offer_create, partner_staff_add, partner_venue_create
+from timebank.accounts.credits import programme_account
+from timebank.spending.services.partners import offer_create, partner_staff_add, partner_venue_create
+from timebank.volunteers.credits import volunteer_account
 
 CREDIT = 60
 

@@ -2,17 +2,17 @@
 
 import pytest
 
-from timebank.core.models import AuditEntry, Programme
+from timebank.accounts.models import AuditEntry, Programme
 
 
 @pytest.mark.parametrize(
     "path",
     [
         "/admin/",
-        "/admin/core/programme/",
-        "/admin/core/membership/",
-        "/admin/core/volunteerprofile/",
-        "/admin/core/auditentry/",
+        "/admin/accounts/programme/",
+        "/admin/accounts/membership/",
+        "/admin/volunteers/volunteerprofile/",
+        "/admin/accounts/auditentry/",
     ],
 )
 def test_admin_pages_open_for_the_administrator(admin, programme, volunteer, client_for, path):
@@ -22,14 +22,14 @@ def test_admin_pages_open_for_the_administrator(admin, programme, volunteer, cli
 @pytest.mark.parametrize("persona", ["coordinator", "volunteer_user", "funder", "partner", "outsider"])
 def test_admin_is_closed_to_everyone_else(request, persona, programme, volunteer, client_for):
     user = volunteer.user if persona == "volunteer_user" else request.getfixturevalue(persona)
-    response = client_for(user).get("/admin/core/programme/")
+    response = client_for(user).get("/admin/accounts/programme/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
 def test_changing_a_programme_in_the_admin_is_audited(admin, programme, client_for):
     before = AuditEntry.objects.count()
     response = client_for(admin).post(
-        f"/admin/core/programme/{programme.pk}/change/",
+        f"/admin/accounts/programme/{programme.pk}/change/",
         {
             "organisation": programme.organisation_id,
             "name": "Tenants' time credits (Cardiff)",
@@ -54,7 +54,7 @@ def test_changing_a_programme_in_the_admin_is_audited(admin, programme, client_f
 
 def test_volunteer_records_cannot_be_edited_in_the_admin(admin, volunteer, client_for):
     response = client_for(admin).post(
-        f"/admin/core/volunteerprofile/{volunteer.pk}/change/", {"full_name": "Changed behind the services"}
+        f"/admin/volunteers/volunteerprofile/{volunteer.pk}/change/", {"full_name": "Changed behind the services"}
     )
     assert response.status_code == 403
     volunteer.refresh_from_db()

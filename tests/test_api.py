@@ -10,22 +10,13 @@ from django.test import Client
 
 from tests.api_support import API, assert_problem, call, volunteer_records
 from tests.coverage import covered_elsewhere
-from timebank.core.dates import add_months
-from timebank.core.models import (
-    AuditEntry,
-    BackgroundCheck,
-    Consent,
-    ConsentPurpose,
-    Course,
-    Membership,
-    MembershipStatus,
-    Role,
-    TrainingRecord,
-    VolunteerProfile,
-)
-from timebank.core.services.tokens import api_token_create, api_token_revoke
-from timebank.core.services.training import training_record_add
-from timebank.core.services.volunteers import volunteer_register, volunteer_update
+from timebank.accounts.models import AuditEntry, Membership, MembershipStatus, Role
+from timebank.accounts.services.tokens import api_token_create, api_token_revoke
+from timebank.common.dates import add_months
+from timebank.training.models import BackgroundCheck, Course, TrainingRecord
+from timebank.training.services.records import training_record_add
+from timebank.volunteers.models import Consent, ConsentPurpose, VolunteerProfile
+from timebank.volunteers.services.profiles import volunteer_register, volunteer_update
 
 
 @pytest.fixture
@@ -371,7 +362,7 @@ def test_coordinator_changes_a_membership_status(staff, volunteer, today):
 
 
 def test_status_change_names_the_role_when_the_volunteer_holds_two(staff, coordinator, programme, mentor):
-    from timebank.core.services.programmes import membership_grant
+    from timebank.accounts.services.programmes import membership_grant
 
     membership_grant(actor=coordinator, user=mentor.user, programme=programme, role=Role.VOLUNTEER)
 
@@ -498,8 +489,8 @@ def test_training_and_checks_of_another_programme_stay_hidden_from_its_coordinat
     client_for, admin, coordinator, other_programme_coordinator, other_programme, volunteer, catalogue
 ):
     """Vera also volunteers in the family mentors programme; each coordinator sees only their own records."""
-    from timebank.core.services.programmes import membership_grant
-    from timebank.core.services.training import course_create
+    from timebank.accounts.services.programmes import membership_grant
+    from timebank.training.services.records import course_create
 
     membership_grant(
         actor=other_programme_coordinator, user=volunteer.user, programme=other_programme, role="volunteer"
@@ -743,7 +734,7 @@ def test_unexpected_error_is_a_500_problem_without_a_traceback(staff, monkeypatc
     def broken(user):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr("timebank.core.api.roles_of", broken)
+    monkeypatch.setattr("timebank.volunteers.api.roles_of", broken)
 
     response = call(staff, "get", "/me")
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.api_support import assert_problem, call, fill, volunteer_records
 from tests.assertions import database_state
-from timebank.core.services.volunteers import consent_withdraw
+from timebank.volunteers.services.profiles import consent_withdraw
 
 TOMORROW = "{tomorrow}"
 
@@ -262,7 +262,7 @@ def test_a_body_that_is_not_an_object_is_refused(staff, world, method, path, raw
 
 
 def test_withdrawing_a_withdrawn_consent_is_refused(staff, coordinator, world):
-    from timebank.core.models import Consent
+    from timebank.volunteers.models import Consent
 
     consent_withdraw(actor=coordinator, consent=Consent.objects.get(pk=world["consent_id"]))
     before = database_state()
@@ -277,8 +277,8 @@ def test_training_in_a_programme_the_volunteer_does_not_give_time_to_is_refused(
     client_for, admin, coordinator, other_programme, world
 ):
     """The coordinator runs both programmes, so the course is visible, but Vera gives time to one only."""
-    from timebank.core.services.programmes import membership_grant
-    from timebank.core.services.training import course_create
+    from timebank.accounts.services.programmes import membership_grant
+    from timebank.training.services.records import course_create
 
     membership_grant(actor=admin, user=coordinator, programme=other_programme, role="coordinator")
     theirs = course_create(actor=coordinator, programme=other_programme, name="Mentoring basics")

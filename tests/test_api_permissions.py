@@ -246,7 +246,7 @@ def test_a_coordinator_cannot_change_a_status_in_a_programme_they_do_not_coordin
 ):
     """Vera also volunteers in the family mentors programme; her tenants' coordinator sees her
     record but not that membership, so to them it does not exist (422), and nothing changes."""
-    from timebank.core.services.programmes import membership_grant
+    from timebank.accounts.services.programmes import membership_grant
 
     membership_grant(
         actor=other_programme_coordinator, user=volunteer.user, programme=other_programme, role="volunteer"
@@ -268,7 +268,7 @@ def test_a_coordinator_cannot_change_a_status_in_a_programme_they_do_not_coordin
 def test_a_coordinator_cannot_record_training_from_another_programmes_catalogue(
     client_for, world, coordinator, other_programme_coordinator, other_programme, volunteer
 ):
-    from timebank.core.services.training import course_create
+    from timebank.training.services.records import course_create
 
     theirs = course_create(actor=other_programme_coordinator, programme=other_programme, name="Mentoring basics")
     client = client_for(coordinator)

@@ -17,8 +17,9 @@ BIN = Path(sys.executable).parent
 
 
 def test_apps_depend_one_way():
-    """import-linter, configured in pyproject.toml: the ledger depends on no app, the core
-    only on the ledger, matching and mentoring on the core; matching never on mentoring."""
+    """import-linter, configured in pyproject.toml: the ledger depends on no app, then accounts,
+    volunteers, training, earning and spending (independent of each other), matching, mentoring,
+    impact and the demo each use only what lies below them; no app imports the project's glue."""
     result = subprocess.run(  # noqa: S603 - our own virtualenv's tool, fixed arguments
         [str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
@@ -26,7 +27,7 @@ def test_apps_depend_one_way():
     assert result.returncode == 0, report
     kept = re.search(r"Contracts: (\d+) kept, 0 broken", report)
     assert kept, report
-    assert int(kept.group(1)) >= 2, report
+    assert int(kept.group(1)) >= 3, report
 
 
 @pytest.mark.django_db

@@ -12,7 +12,8 @@ import pytest
 from django.db import connections
 
 from tests.conftest import PASSWORD
-from timebank.core.models import TrainingRecord, VolunteerProfile
+from timebank.training.models import TrainingRecord
+from timebank.volunteers.models import VolunteerProfile
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +80,7 @@ def browser(transactional_db, live_server, settings, monkeypatch, tmp_path):
 
 def demo_page(browser, base_url: str, username: str, viewport):
     """A new page in its own context, signed in as a demo login (password DEMO_PASSWORD)."""
-    from timebank.core.management.commands.seed_demo import DEMO_PASSWORD
+    from timebank.demo.management.commands.seed_demo import DEMO_PASSWORD
 
     page = browser.new_context(viewport=viewport).new_page()
     page.goto(base_url + "/accounts/login/")
@@ -165,7 +166,9 @@ def test_a_demo_tenant_logs_hours_gets_them_approved_swims_and_gives_the_rest(br
 
     from ledger.selectors import ledger_verify
     from tests.spending_support import balance
-    from timebank.core.models import Gift, HoursClaim, Programme, Redemption, VoucherStatus
+    from timebank.accounts.models import Programme
+    from timebank.earning.models import HoursClaim
+    from timebank.spending.models import Gift, Redemption, VoucherStatus
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
     tenants = Programme.objects.get(slug="tenants")
@@ -344,8 +347,8 @@ def test_the_demo_funder_downloads_both_statements_and_their_figures_match_the_l
 
     from impact.documents import credits as credits_text
     from mentoring.selectors import programme_goal_summary
-    from timebank.core.models import Programme
-    from timebank.core.selectors.credits import programme_ledger
+    from timebank.accounts.models import Programme
+    from timebank.spending.selectors.credits import programme_ledger
 
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
     base = live_server.url

@@ -9,8 +9,8 @@ from django.test import Client
 from pypdf import PdfReader
 
 from tests.assertions import unchanged
-from timebank.core.services.volunteers import volunteer_register
-from timebank.core.views.card import qr_svg
+from timebank.volunteers.services.profiles import volunteer_register
+from timebank.volunteers.views.card import qr_svg
 
 MM = 72 / 25.4  # PDF points per millimetre
 

@@ -17,21 +17,18 @@ from ledger.selectors import balance_of, ledger_verify
 from ledger.services import transaction_post
 from tests.assertions import assert_audited, errors_of, last_audit, unchanged
 from tests.concurrency import at_once, postgres_only, run_on_sqlite, sqlite_only
-from timebank.core.credits import partner_account, volunteer_account
-from timebank.core.models import (
-    AuditEntry,
-    ClaimSource,
-    ClaimStatus,
-    HoursClaim,
-    PartnerVenue,
-    VolunteerProfile,
-)
-from timebank.core.services.activities import activity_create, activity_session_create
-from timebank.core.services.attendance import attendance_record
-from timebank.core.services.claim_credits import approval_key
-from timebank.core.services.claims import claim_approve, claim_log, claim_reject, claim_reverse, claims_approve_bulk
-from timebank.core.services.programmes import membership_grant
-from timebank.core.services.volunteers import membership_status_change
+from timebank.accounts.models import AuditEntry
+from timebank.accounts.services.programmes import membership_grant
+from timebank.earning.models import ClaimSource, ClaimStatus, HoursClaim
+from timebank.earning.services.activities import activity_create, activity_session_create
+from timebank.earning.services.attendance import attendance_record
+from timebank.earning.services.claim_credits import approval_key
+from timebank.earning.services.claims import claim_approve, claim_log, claim_reject, claim_reverse, claims_approve_bulk
+from timebank.spending.credits import partner_account
+from timebank.spending.models import PartnerVenue
+from timebank.volunteers.credits import volunteer_account
+from timebank.volunteers.models import VolunteerProfile
+from timebank.volunteers.services.profiles import membership_status_change
 
 
 def balance(programme, volunteer) -> int:
@@ -241,7 +238,7 @@ def test_bulk_approval_approves_what_it_can_and_says_why_not_for_the_rest(
         actor=other_programme_coordinator, volunteer=other_volunteer, activity=garden, date=today, minutes=60
     )
 
-    monkeypatch.setattr("timebank.core.services.claims.BULK_CHUNK", chunk)
+    monkeypatch.setattr("timebank.earning.services.claims.BULK_CHUNK", chunk)
     audit_before = AuditEntry.objects.count()
 
     result = claims_approve_bulk(
@@ -693,9 +690,9 @@ THREADS = 8
 
 
 def _concurrent_world(tag: str) -> dict:
-    from timebank.core.models import MembershipStatus, Role, User
-    from timebank.core.services.programmes import account_create, organisation_create, programme_create
-    from timebank.core.services.volunteers import volunteer_register
+    from timebank.accounts.models import MembershipStatus, Role, User
+    from timebank.accounts.services.programmes import account_create, organisation_create, programme_create
+    from timebank.volunteers.services.profiles import volunteer_register
 
     admin = User.objects.create_superuser(f"admin-{tag}", f"admin-{tag}@example.org", "x")
     organisation = organisation_create(actor=admin, name=f"Housing {tag}", slug=f"housing-{tag}")

@@ -19,9 +19,9 @@ from tests.api_support import (
 from tests.assertions import unchanged
 from tests.conftest import PERSONAS
 from tests.spending_support import balance
-from timebank.core.models import HoursClaim
-from timebank.core.services.activities import activity_create
-from timebank.core.services.claims import claim_approve, claim_log
+from timebank.earning.models import HoursClaim
+from timebank.earning.services.activities import activity_create
+from timebank.earning.services.claims import claim_approve, claim_log
 
 
 def key(value: str) -> dict:

@@ -22,9 +22,9 @@ from tests.page_support import (
     outcomes,
 )
 from tests.spending_support import balance
-from timebank.core.models import Activity, ActivitySession, ClaimStatus, CreditRule, HoursClaim
-from timebank.core.services.activities import activity_create, activity_session_create
-from timebank.core.services.claims import claim_approve, claim_log
+from timebank.earning.models import Activity, ActivitySession, ClaimStatus, CreditRule, HoursClaim
+from timebank.earning.services.activities import activity_create, activity_session_create
+from timebank.earning.services.claims import claim_approve, claim_log
 
 COVERED_PAGES = {
     "log_hours",

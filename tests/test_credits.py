@@ -15,8 +15,9 @@ from ledger.services import transaction_post
 from tests.api_support import SIGNED_IN, assert_problem, call
 from tests.assertions import unchanged, user_of
 from tests.conftest import PERSONAS
-from timebank.core.credits import programme_account, volunteer_account, volunteer_balance
-from timebank.core.models import AuditEntry
+from timebank.accounts.credits import programme_account
+from timebank.accounts.models import AuditEntry
+from timebank.volunteers.credits import volunteer_account, volunteer_balance
 
 pytestmark = pytest.mark.django_db
 

@@ -24,11 +24,14 @@ from tests.api_support import assert_problem, call
 from tests.assertions import errors_of, unchanged
 from tests.conftest import PASSWORD
 from tests.test_pages import profile_form_data, text
-from timebank.core.models import AuditEntry, Programme, Role, Skill, TrainingRecord, User
-from timebank.core.selectors.audit import volunteer_audit_trail
-from timebank.core.services.programmes import membership_grant, organisation_create, programme_create, skill_create
-from timebank.core.services.training import training_record_add
-from timebank.core.services.volunteers import volunteer_update
+from timebank.accounts.models import AuditEntry, Programme, Role, User
+from timebank.accounts.services.programmes import membership_grant, organisation_create, programme_create
+from timebank.training.models import TrainingRecord
+from timebank.training.services.records import training_record_add
+from timebank.volunteers.models import Skill
+from timebank.volunteers.selectors.audit import volunteer_audit_trail
+from timebank.volunteers.services.profiles import volunteer_update
+from timebank.volunteers.services.skills import skill_create
 
 # Each coordinator, what they should see of Sam, and what belongs to the other programme.
 SIDES = [

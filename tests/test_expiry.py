@@ -17,10 +17,13 @@ from django.utils import timezone
 from ledger.models import AccountKind, Transaction, TransactionKind
 from ledger.selectors import balance_of, ledger_verify, statement
 from ledger.services import transaction_post
-from timebank.core.credits import partner_account, programme_account, volunteer_account, volunteer_balance
-from timebank.core.models import AuditEntry, CreditExpiryPolicy, CreditExpiryWarning, PartnerVenue, Programme
-from timebank.core.services.expiry import credits_expire
-from timebank.core.tasks_ledger import expire_credits
+from timebank.accounts.credits import programme_account
+from timebank.accounts.models import AuditEntry, CreditExpiryPolicy, Programme
+from timebank.spending.credits import partner_account
+from timebank.spending.models import CreditExpiryWarning, PartnerVenue
+from timebank.spending.services.expiry import credits_expire
+from timebank.spending.tasks import expire_credits
+from timebank.volunteers.credits import volunteer_account, volunteer_balance
 
 D = dt.date
 

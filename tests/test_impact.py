@@ -22,8 +22,8 @@ from impact.suppression import FEWER_THAN_5, SMALL_NUMBER, WITHHELD, Row, protec
 from impact.tasks import build_statement
 from tests.assertions import unchanged
 from tests.impact_support import MARCH, build_march, frozen_clock, give, march, register
-from timebank.core.models import Role
-from timebank.core.services.programmes import membership_grant
+from timebank.accounts.models import Role
+from timebank.accounts.services.programmes import membership_grant
 
 HIDDEN = (FEWER_THAN_5, WITHHELD)
 
@@ -185,7 +185,7 @@ def test_a_period_of_days_is_compared_with_as_many_days_before():
 def test_with_enough_people_every_credit_figure_shows_and_the_flow_adds_up(march, coordinator, programme, partner):
     for n in (2, 4, 5):  # five people redeem in all
         give(coordinator, march.volunteers[n], march.activities["garden"], dt.date(2026, 3, 20), 120)
-    from timebank.core.services.redeem import redeem_at_till
+    from timebank.spending.services.redeem import redeem_at_till
 
     for n in (2, 4, 5):
         volunteer = march.volunteers[n]
@@ -361,7 +361,7 @@ def test_a_funder_of_another_programme_is_refused_and_nothing_changes(frozen_clo
 
 
 def register_funder(admin, programme):
-    from timebank.core.services.programmes import account_create
+    from timebank.accounts.services.programmes import account_create
 
     user = account_create(actor=admin, username="other-funder", password="x-Pass-123456", full_name="Otto Funder")
     membership_grant(actor=admin, user=user, programme=programme, role=Role.FUNDER)

@@ -203,8 +203,8 @@ def test_while_it_is_built_the_page_refreshes_itself_and_shows_progress(client_f
 def test_a_funder_of_two_programmes_may_ask_for_both_at_once(
     admin, funder, programme, other_programme, client_for, django_capture_on_commit_callbacks
 ):
-    from timebank.core.models import Role
-    from timebank.core.services.programmes import membership_grant
+    from timebank.accounts.models import Role
+    from timebank.accounts.services.programmes import membership_grant
 
     membership_grant(actor=admin, user=funder, programme=other_programme, role=Role.FUNDER)
     with django_capture_on_commit_callbacks(execute=True):

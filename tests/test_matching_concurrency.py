@@ -12,8 +12,8 @@ from tests.concurrency import at_once, postgres_only, run_on_sqlite, sqlite_only
 
 
 def _world(tag: str):
-    from timebank.core.models import Role, User
-    from timebank.core.services.programmes import (
+    from timebank.accounts.models import Role, User
+    from timebank.accounts.services.programmes import (
         account_create,
         membership_grant,
         organisation_create,
@@ -45,7 +45,7 @@ def eight_coordinators_filling_three_places() -> dict:
 def four_families_proposed_one_mentor_at_once() -> dict:
     from matching.services import match_propose, mentoring_need_create
     from tests.matching_support import at, kitchen_volunteer
-    from timebank.core.models import Role
+    from timebank.accounts.models import Role
 
     programme, coordinators = _world("mentees")
     mentor = kitchen_volunteer(

@@ -22,9 +22,9 @@ from tests.matching_support import (
     km_east,
     next_saturday,
 )
-from timebank.core.models import MembershipStatus, Role
-from timebank.core.services.training import check_type_create
-from timebank.core.services.volunteers import volunteer_update
+from timebank.accounts.models import MembershipStatus, Role
+from timebank.training.services.records import check_type_create
+from timebank.volunteers.services.profiles import volunteer_update
 
 
 @pytest.fixture

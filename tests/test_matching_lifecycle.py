@@ -281,7 +281,7 @@ def test_a_mentor_offered_two_families_up_to_their_limit_can_accept_both(coordin
 
     from matching.services import mentoring_need_create
     from tests.matching_support import at
-    from timebank.core.models import Role
+    from timebank.accounts.models import Role
 
     mentor = kitchen_volunteer(
         coordinator, programme, role=Role.MENTOR, availability=((2, "15:00", "20:00"),), max_mentees=2
@@ -320,7 +320,7 @@ def test_a_mentor_offered_two_families_up_to_their_limit_can_accept_both(coordin
 
 
 def test_accepting_checks_the_rules_again_and_refuses_what_no_longer_holds(coordinator, programme, kitchen, crew):
-    from timebank.core.services.training import course_create
+    from timebank.training.services.records import course_create
 
     offer = match_propose(actor=coordinator, need=kitchen, volunteer=crew[0], offer=True)
     # Since the offer, the coordinator made the shift ask for first aid too, which Nia lacks.

@@ -9,6 +9,7 @@ from django.test import Client
 
 from matching.models import Match, MatchStatus
 from matching.services import batch_run_request, match_propose, task_needs_sync
+from matching.task_services import ShiftSpec, task_create
 from tests.api_support import SIGNED_IN, assert_permission, expect, fill
 from tests.conftest import PERSONAS
 from tests.matching_support import at, kitchen_volunteer, next_saturday
@@ -21,8 +22,7 @@ from tests.page_support import (
     assert_page_permission,
     outcomes,
 )
-from timebank.core.services.tasks import ShiftSpec, task_create
-from timebank.core.services.volunteers import volunteer_update
+from timebank.volunteers.services.profiles import volunteer_update
 
 SATURDAY = ((5, "08:00", "14:00"),)
 

@@ -23,9 +23,10 @@ from mentoring.services import (
 from tests.assertions import unchanged
 from tests.matching_support import kitchen_volunteer
 from tests.spending_support import balance
-from timebank.core.models import ClaimStatus, HoursClaim, Role
-from timebank.core.services.claims import claim_approve
-from timebank.core.services.programmes import membership_grant
+from timebank.accounts.models import Role
+from timebank.accounts.services.programmes import membership_grant
+from timebank.earning.models import ClaimStatus, HoursClaim
+from timebank.earning.services.claims import claim_approve
 
 LEVELS = {
     "-2": "Eviction notice served",

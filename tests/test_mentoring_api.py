@@ -11,7 +11,7 @@ from mentoring.models import AccessLog
 from mentoring.services import goal_create, mentorship_start, supported_person_create
 from tests.api_support import SIGNED_IN, assert_permission, call, expect, fill
 from tests.conftest import PERSONAS
-from timebank.core.models import HoursClaim
+from timebank.earning.models import HoursClaim
 
 LEVELS = {"-2": "Notice served", "-1": "Owes rent", "0": "Rent paid", "1": "Paying arrears", "2": "No arrears"}
 

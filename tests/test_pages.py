@@ -19,21 +19,12 @@ from django.test import Client
 
 from tests.assertions import unchanged
 from tests.conftest import PASSWORD
-from timebank.core.models import (
-    ApiToken,
-    AuditEntry,
-    BackgroundCheck,
-    CheckType,
-    ConsentPurpose,
-    Course,
-    MembershipStatus,
-    TrainingRecord,
-    User,
-    VolunteerProfile,
-)
-from timebank.core.services.tokens import api_token_authenticate
-from timebank.core.services.training import background_check_add, training_record_add
-from timebank.core.services.volunteers import volunteer_register
+from timebank.accounts.models import ApiToken, AuditEntry, MembershipStatus, User
+from timebank.accounts.services.tokens import api_token_authenticate
+from timebank.training.models import BackgroundCheck, CheckType, Course, TrainingRecord
+from timebank.training.services.records import background_check_add, training_record_add
+from timebank.volunteers.models import ConsentPurpose, VolunteerProfile
+from timebank.volunteers.services.profiles import volunteer_register
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -380,7 +371,7 @@ def test_volunteer_adds_their_own_training_with_evidence_and_it_waits_for_verifi
 def test_my_training_bad_input_writes_nothing(
     client_for, volunteer, catalogue, today, other_programme_coordinator, other_programme, overrides, field_id, message
 ):
-    from timebank.core.services.training import course_create
+    from timebank.training.services.records import course_create
 
     foreign = course_create(actor=other_programme_coordinator, programme=other_programme, name="Their course")
     data = {"course": catalogue["induction"].pk, "completed_on": today.isoformat(), "evidence": pdf_upload()}

@@ -8,15 +8,15 @@ from djmoney.money import Money
 
 from tests.assertions import assert_audited, errors_of, last_audit, unchanged, user_of
 from tests.conftest import PASSWORD
-from timebank.core.models import ApiToken, Membership, MembershipStatus, Role
-from timebank.core.services.programmes import (
+from timebank.accounts.models import ApiToken, Membership, MembershipStatus, Role
+from timebank.accounts.services.programmes import (
     account_create,
     membership_grant,
     organisation_create,
     programme_create,
-    skill_create,
 )
-from timebank.core.services.tokens import api_token_authenticate, api_token_create, api_token_revoke
+from timebank.accounts.services.tokens import api_token_authenticate, api_token_create, api_token_revoke
+from timebank.volunteers.services.skills import skill_create
 
 NOT_ADMINS = ["coordinator", "other_programme_coordinator", "volunteer", "mentor", "funder", "partner", "outsider"]
 

@@ -1,6 +1,6 @@
 """Qualification status on a date, worked with real dates.
 
-The rules (timebank/core/selectors/qualifications.py): a verified record counts
+The rules (timebank/training/selectors/qualifications.py): a verified record counts
 on D when it was completed (issued) on or before D and D < expires_on, the
 first day it no longer counts; it is expiring_soon when it lapses within 30
 days (days_left <= 30). The worked example throughout: a first-aid course
@@ -13,9 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timebank.core.dates import add_months
-from timebank.core.models import Membership, MembershipStatus, Role, TrainingRecord
-from timebank.core.selectors.qualifications import (
+from timebank.accounts.models import Membership, MembershipStatus, Role
+from timebank.accounts.services.programmes import membership_grant
+from timebank.common.dates import add_months
+from timebank.training.models import TrainingRecord
+from timebank.training.selectors.qualifications import (
     QualificationState,
     Requirement,
     qualification_status,
@@ -23,8 +25,7 @@ from timebank.core.selectors.qualifications import (
     volunteer_ids_needing_attention,
     volunteer_qualifications,
 )
-from timebank.core.services.programmes import membership_grant
-from timebank.core.services.training import (
+from timebank.training.services.records import (
     background_check_add,
     background_check_verify,
     check_type_create,
@@ -32,7 +33,7 @@ from timebank.core.services.training import (
     training_record_add,
     training_record_verify,
 )
-from timebank.core.services.volunteers import membership_status_change, volunteer_register
+from timebank.volunteers.services.profiles import membership_status_change, volunteer_register
 
 D = dt.date
 VALID, SOON, EXPIRED, MISSING = (
@@ -361,7 +362,7 @@ def test_state_is_a_monotone_function_of_the_date(coordinator, volunteer, progra
     check()
 
 
-# --- timebank.core.dates.add_months ---------------------------------------------------
+# --- timebank.common.dates.add_months ---------------------------------------------------
 
 some_dates = st.dates(min_value=D(1900, 1, 1), max_value=D(2200, 12, 31))
 some_months = st.integers(min_value=-600, max_value=600)

@@ -16,13 +16,14 @@ from django.db import connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from timebank.accounts.models import AuditEntry, Membership, MembershipStatus, Role
+from timebank.accounts.services.programmes import account_create, membership_grant
 from timebank.celery import app as celery_app
-from timebank.core.models import AuditEntry, ExpiryReminder, Membership, MembershipStatus, Role
-from timebank.core.services.programmes import account_create, membership_grant
-from timebank.core.services.reminders import qualification_reminders_send
-from timebank.core.services.training import background_check_add, training_record_add
-from timebank.core.services.volunteers import membership_status_change, volunteer_register, volunteer_update
-from timebank.core.tasks import send_qualification_reminders
+from timebank.training.models import ExpiryReminder
+from timebank.training.services.records import background_check_add, training_record_add
+from timebank.training.services.reminders import qualification_reminders_send
+from timebank.training.tasks import send_qualification_reminders
+from timebank.volunteers.services.profiles import membership_status_change, volunteer_register, volunteer_update
 
 D = dt.date
 EXPIRES = D(2026, 3, 15)
@@ -69,7 +70,7 @@ def test_thirty_days_before_the_volunteer_and_the_coordinators_are_warned(run, f
     assert to_coordinators.subject == "Vera Volunteer: First aid expires on 2026-03-15"
     assert volunteer.membership_number in to_coordinators.body
     entry = AuditEntry.objects.get(action="qualification.reminder")
-    assert (entry.actor, entry.target_type, entry.target_id) == (None, "core.trainingrecord", first_aid.pk)
+    assert (entry.actor, entry.target_type, entry.target_id) == (None, "training.trainingrecord", first_aid.pk)
     assert entry.changes == {"days_before": 30, "expires_on": "2026-03-15"}
 
 
@@ -204,7 +205,7 @@ def test_background_checks_are_warned_about_too(run, coordinator, mentor, catalo
     assert reminders() == [(check.pk, 7)]
     assert mail.outbox[0].to == ["mehmet@example.org"]
     assert mail.outbox[0].subject == "Your Enhanced DBS expires on 2026-03-01"
-    assert AuditEntry.objects.get(action="qualification.reminder").target_type == "core.backgroundcheck"
+    assert AuditEntry.objects.get(action="qualification.reminder").target_type == "training.backgroundcheck"
 
 
 @pytest.fixture

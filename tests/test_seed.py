@@ -7,8 +7,10 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-from timebank.core.models import AuditEntry, Membership, Programme, Role, TrainingRecord, User, VolunteerProfile
-from timebank.core.selectors.qualifications import QualificationState, role_qualification
+from timebank.accounts.models import AuditEntry, Membership, Programme, Role, User
+from timebank.training.models import TrainingRecord
+from timebank.training.selectors.qualifications import QualificationState, role_qualification
+from timebank.volunteers.models import VolunteerProfile
 
 DEMO_DAY = dt.date(2026, 11, 22)
 
@@ -111,16 +113,8 @@ def test_seed_is_deterministic_and_force_rebuilds_the_same_data():
 def test_seed_gives_the_tenants_a_ledger_that_verifies_and_adds_up():
     from ledger.selectors import ledger_verify
     from tests.spending_support import balance
-    from timebank.core.models import (
-        ClaimStatus,
-        Gift,
-        HoursClaim,
-        Offer,
-        PartnerStaff,
-        Redemption,
-        Voucher,
-        VoucherStatus,
-    )
+    from timebank.earning.models import ClaimStatus, HoursClaim
+    from timebank.spending.models import Gift, Offer, PartnerStaff, Redemption, Voucher, VoucherStatus
 
     seed()
 

@@ -27,24 +27,30 @@ from tests.assertions import assert_audited, errors_of, last_audit
 from tests.concurrency import at_once, postgres_only, run_on_sqlite, sqlite_only
 from tests.conftest import PASSWORD
 from tests.spending_support import CREDIT, balance, earn, nothing_changes, spending_world
-from timebank.core.models import AuditEntry, Gift, MembershipStatus, Redemption, Role, User, Voucher, VoucherStatus
-from timebank.core.selectors.partners import (
+from timebank.accounts.models import AuditEntry, MembershipStatus, Role, User
+from timebank.accounts.services.programmes import (
+    account_create,
+    membership_grant,
+    organisation_create,
+    programme_create,
+)
+from timebank.spending.models import Gift, Redemption, Voucher, VoucherStatus
+from timebank.spending.selectors.partners import (
     monthly_uses,
     offer_rows_for,
     offers_for,
     partner_dashboard,
     till_member_lookup,
 )
-from timebank.core.services.gifts import fund_grant, gift_to_fund, gift_to_member
-from timebank.core.services.partners import (
+from timebank.spending.services.gifts import fund_grant, gift_to_fund, gift_to_member
+from timebank.spending.services.partners import (
     offer_create,
     offer_update,
     partner_staff_add,
     partner_venue_create,
     partner_venue_update,
 )
-from timebank.core.services.programmes import account_create, membership_grant, organisation_create, programme_create
-from timebank.core.services.redeem import (
+from timebank.spending.services.redeem import (
     VOUCHER_ALPHABET,
     redeem_at_till,
     voucher_cancel,
@@ -52,8 +58,8 @@ from timebank.core.services.redeem import (
     voucher_issue,
     vouchers_expire,
 )
-from timebank.core.services.volunteers import membership_status_change, volunteer_register
-from timebank.core.tasks_spending import expire_vouchers
+from timebank.spending.tasks import expire_vouchers
+from timebank.volunteers.services.profiles import membership_status_change, volunteer_register
 
 
 @pytest.fixture
@@ -193,11 +199,11 @@ def test_the_beat_task_expires_vouchers_and_is_safe_to_run_twice(programme, worl
 
 def test_the_beat_schedule_runs_the_expiry_task_and_a_worker_finds_it():
     scheduled = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "timebank.core.tasks_spending.expire_vouchers" in scheduled
+    assert "timebank.spending.tasks.expire_vouchers" in scheduled
     # A fresh interpreter, as a worker starts: only Celery's autodiscovery imports the task.
     script = (
         "import django; django.setup(); from timebank.celery import app; "
-        "app.loader.import_default_modules(); print('timebank.core.tasks_spending.expire_vouchers' in app.tasks)"
+        "app.loader.import_default_modules(); print('timebank.spending.tasks.expire_vouchers' in app.tasks)"
     )
     result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", script],

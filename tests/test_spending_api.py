@@ -19,9 +19,9 @@ from ledger.selectors import ledger_verify
 from tests.api_support import NON_COORDINATING_ROLES, SIGNED_IN, assert_permission, assert_problem, call, expect, fill
 from tests.conftest import PERSONAS
 from tests.spending_support import CREDIT, balance, earn, ledger_state, nothing_changes, spending_world
-from timebank.core.models import Gift, Redemption
-from timebank.core.services.gifts import gift_to_fund
-from timebank.core.services.redeem import voucher_issue
+from timebank.spending.models import Gift, Redemption
+from timebank.spending.services.gifts import gift_to_fund
+from timebank.spending.services.redeem import voucher_issue
 
 VOLUNTEERS = ("volunteer", "mentor")
 NOT_VOLUNTEERS = ("admin", "coordinator", "other_programme_coordinator", "partner", "funder", "outsider")

@@ -36,9 +36,10 @@ from django.db import connections, transaction
 
 call_command("migrate", verbosity=0)
 
-from timebank.core.models import AuditEntry, User, VolunteerProfile
-from timebank.core.services.programmes import membership_grant, organisation_create, programme_create
-from timebank.core.services.volunteers import volunteer_register
+from timebank.accounts.models import AuditEntry, User
+from timebank.volunteers.models import VolunteerProfile
+from timebank.accounts.services.programmes import membership_grant, organisation_create, programme_create
+from timebank.volunteers.services.profiles import volunteer_register
 from django.conf import settings
 
 report = {}

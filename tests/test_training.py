@@ -8,8 +8,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.assertions import assert_audited, errors_of, last_audit, unchanged, user_of
-from timebank.core.models import BackgroundCheck, Role, RoleRequirement, TrainingRecord
-from timebank.core.services.training import (
+from timebank.accounts.models import Role
+from timebank.training.models import BackgroundCheck, RoleRequirement, TrainingRecord
+from timebank.training.services.records import (
     EVIDENCE_MAX_BYTES,
     background_check_add,
     background_check_verify,

@@ -17,19 +17,11 @@ from hypothesis import strategies as st
 
 from tests.assertions import assert_audited, errors_of, last_audit, unchanged, user_of
 from tests.conftest import PASSWORD
-from timebank.core.models import (
-    AvailabilitySlot,
-    Consent,
-    ConsentPurpose,
-    Membership,
-    MembershipStatus,
-    Role,
-    User,
-    VolunteerProfile,
-)
-from timebank.core.selectors.volunteers import volunteer_by_membership_number
-from timebank.core.services.programmes import account_create, skill_create
-from timebank.core.services.volunteers import (
+from timebank.accounts.models import Membership, MembershipStatus, Role, User
+from timebank.accounts.services.programmes import account_create
+from timebank.volunteers.models import AvailabilitySlot, Consent, ConsentPurpose, VolunteerProfile
+from timebank.volunteers.selectors.volunteers import volunteer_by_membership_number
+from timebank.volunteers.services.profiles import (
     consent_give,
     consent_withdraw,
     membership_number_for,
@@ -39,6 +31,7 @@ from timebank.core.services.volunteers import (
     volunteer_register,
     volunteer_update,
 )
+from timebank.volunteers.services.skills import skill_create
 
 REFUSED_FOR_A_VOLUNTEER = ["mentor", "other_programme_coordinator", "funder", "partner", "outsider"]
 

@@ -25,7 +25,7 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from ledger.errors import IdempotencyConflict
-from timebank.core.services.tokens import api_token_authenticate
+from timebank.accounts.services.tokens import api_token_authenticate
 from timebank.problems import PROBLEM_CONTENT_TYPE, problem
 
 logger = logging.getLogger("django.request")
@@ -229,7 +229,12 @@ def _unexpected(request, exc):
     return problem(500, _("Something went wrong on our side. The error has been logged."))
 
 
-api.add_router("", "timebank.core.api.router")
+api.add_router("", "timebank.accounts.api.router")
+api.add_router("", "timebank.volunteers.api.router")
+api.add_router("", "timebank.training.api.router")
+api.add_router("", "timebank.spending.api_credits.router")
+api.add_router("", "timebank.earning.api.router")
+api.add_router("", "timebank.spending.api.router")
 api.add_router("", "matching.api.router")
 api.add_router("", "mentoring.api.router")
 api.add_router("", "impact.api.router")

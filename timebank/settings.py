@@ -29,10 +29,15 @@ INSTALLED_APPS = [
     "djmoney",
     "ninja",
     "ledger",
-    "timebank.core",
+    "timebank.accounts",
+    "timebank.volunteers",
+    "timebank.training",
+    "timebank.earning",
+    "timebank.spending",
     "matching",
     "mentoring",
     "impact",
+    "timebank.demo",
 ]
 
 MIDDLEWARE = [
@@ -49,7 +54,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "timebank.urls"
 WSGI_APPLICATION = "timebank.wsgi.application"
-AUTH_USER_MODEL = "core.User"
+AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -65,7 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "timebank.core.context_processors.roles",
+                "timebank.accounts.context_processors.roles",
             ],
         },
     },
@@ -105,17 +110,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "qualification-expiry-reminders": {
-        "task": "timebank.core.tasks.send_qualification_reminders",
+        "task": "timebank.training.tasks.send_qualification_reminders",
         "schedule": 60 * 60 * 6,
     },
     # Keyed by day, so running four times a day only catches up after an outage.
     "credit-expiry": {
-        "task": "timebank.core.tasks_ledger.expire_credits",
+        "task": "timebank.spending.tasks.expire_credits",
         "schedule": 60 * 60 * 6,
     },
     # Vouchers past their expiry give their credits back; hourly, and safe to run twice.
     "expire-vouchers": {
-        "task": "timebank.core.tasks_spending.expire_vouchers",
+        "task": "timebank.spending.tasks.expire_vouchers",
         "schedule": 60 * 60,
     },
     # Once per occasion (a mentorship quiet since a date, or past its planned end).

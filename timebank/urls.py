@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from timebank import home
 from timebank.api import api
 
 urlpatterns = [
@@ -8,7 +9,12 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("timebank.core.urls")),
+    path("", home.home, name="home"),
+    path("", include("timebank.accounts.urls")),
+    path("", include("timebank.volunteers.urls")),
+    path("", include("timebank.training.urls")),
+    path("", include("timebank.earning.urls")),
+    path("", include("timebank.spending.urls")),
     path("", include("matching.urls")),
     path("", include("mentoring.urls")),
     path("", include("impact.urls")),

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from impact.documents import checksum_of, figures_csv, figures_json, statement_pdf
 from impact.figures import statement_figures
-from timebank.core.models import Programme
+from timebank.accounts.models import Programme
 
 
 def _date(value: str) -> dt.date:

@@ -1,0 +1,48 @@
+"""Small display filters for the page templates."""
+
+from django import template
+
+from timebank.accounts.models import MembershipStatus, Role
+from timebank.common.forms import language_label
+
+register = template.Library()
+
+
+@register.filter
+def role_label(code: str) -> str:
+    """'mentor' -> 'Mentor', in the active language."""
+    return Role(code).label if code in Role.values else code
+
+
+@register.filter
+def status_label(code: str) -> str:
+    return MembershipStatus(code).label if code in MembershipStatus.values else code
+
+
+@register.filter
+def language_name(code: str) -> str:
+    return language_label(code)
+
+
+@register.filter
+def credits(minutes) -> str:
+    """Minutes of credit as people read them: '1.5 credits'."""
+    from ledger.errors import format_minutes
+
+    return format_minutes(int(minutes or 0))
+
+
+@register.filter
+def signed_credits(minutes) -> str:
+    from ledger.errors import format_minutes
+
+    minutes = int(minutes or 0)
+    return ("+" if minutes > 0 else "−" if minutes < 0 else "") + format_minutes(abs(minutes))
+
+
+@register.filter
+def duration(minutes) -> str:
+    """Minutes of time given as people read them: '2 h 30 min'."""
+    from timebank.common.durations import duration_text
+
+    return duration_text(int(minutes or 0))

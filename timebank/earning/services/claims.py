@@ -1,0 +1,419 @@
+"""Hours claims: logging time given, the coordinator's decision on it (approval, one
+claim or many, and rejection), and reversal of an approved claim's credits.
+
+Credits move only on approval, through services.claim_credits: one `earn`
+transaction from the programme's issuer to the volunteer, keyed by the claim, so a
+claim is paid at most once whatever retries or races happen. A claim the activity's
+rule covers is approved as it is logged. Activities and sessions live in
+services.activities, the attendance register in services.attendance, and the rules
+every claim meets in services.claim_rules. Every refusal is a ValidationError
+naming the field (or PermissionDenied) raised before anything is written.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ledger.errors import AlreadyReversed, IdempotencyConflict
+from ledger.selectors import reversal_of
+from ledger.services import transaction_reverse
+from ledger.types import Account, AccountKind, Transaction
+from timebank.accounts.credits import programme_account
+from timebank.accounts.models import AuditEntry, User
+from timebank.accounts.permissions import can_coordinate, coordinated_programme_ids, require_coordinator
+from timebank.accounts.services.audit import audit_record, audit_records
+from timebank.common.durations import duration_text
+from timebank.earning.models import Activity, ActivitySession, ClaimSource, ClaimStatus, HoursClaim
+from timebank.earning.services.claim_credits import (
+    APPROVAL_FIELDS,
+    approval_audit_entry,
+    claim_credits_issue,
+    claim_mark_approved,
+    earn_post,
+)
+from timebank.earning.services.claim_rules import claim_check, claim_limits_check
+from timebank.volunteers.credits import volunteer_account
+from timebank.volunteers.models import VolunteerProfile
+from timebank.volunteers.services.locks import volunteer_lock
+
+REASON_MAX = 500
+# Client idempotency keys become part of HoursClaim.source_ref (100 characters).
+CLIENT_KEY_MAX = 64
+
+
+def reversal_key(claim: HoursClaim) -> str:
+    """The ledger idempotency key of the reversal of a claim's credits."""
+    return f"claim:{claim.pk}:reverse"
+
+
+def client_source_ref(user: User, key: str) -> str:
+    """The source_ref of a claim created through the API with an Idempotency-Key."""
+    key = (key or "").strip()
+    if not key or len(key) > CLIENT_KEY_MAX:
+        raise ValidationError(
+            {"Idempotency-Key": [_("Send an Idempotency-Key of 1 to %(max)s characters.") % {"max": CLIENT_KEY_MAX}]}
+        )
+    return f"api:{user.pk}:{key}"
+
+
+# --- Logging a claim -------------------------------------------------------------------
+
+
+def _same_claim(claim: HoursClaim, **asked) -> bool:
+    return all(getattr(claim, name) == value for name, value in asked.items())
+
+
+@transaction.atomic
+def claim_log(
+    *,
+    actor: User,
+    volunteer: VolunteerProfile,
+    activity: Activity,
+    minutes: int | None,
+    date: dt.date | None = None,
+    session: ActivitySession | None = None,
+    note: str = "",
+    source_ref: str | None = None,
+    source: str | None = None,
+) -> HoursClaim:
+    """Log time a volunteer gave. Pending until a coordinator decides, unless the
+    activity approves claims of this length at once (then credits are issued now).
+
+    A volunteer logs for themselves; only the programme's coordinators log for someone
+    else (PermissionDenied). With a session, the date and time default to the
+    session's. `source_ref` makes the call idempotent: a claim already made with it is
+    returned when it asked for the same thing, and IdempotencyConflict is raised when
+    it asked for something else. `source=ClaimSource.MENTORING` (with a source_ref) marks
+    a claim made for a mentoring session: one per session, several a day allowed.
+    """
+    if source not in (None, ClaimSource.MENTORING) or (source and not source_ref):
+        raise ValueError("only mentoring claims, with a source_ref, name their source")
+    programme = activity.programme
+    on_behalf = volunteer.user_id != actor.pk
+    if on_behalf and not can_coordinate(actor, programme):
+        raise PermissionDenied(
+            _("Only a coordinator of %(programme)s may log hours for someone else.") % {"programme": programme}
+        )
+    note = (note or "").strip()
+    if session is not None:
+        date = session.date if date is None else date
+        minutes = session.duration_minutes if minutes is None else minutes
+    asked = {
+        "volunteer_id": volunteer.pk,
+        "activity_id": activity.pk,
+        "session_id": session.pk if session else None,
+        "date": date,
+        "minutes": minutes,
+        "note": note,
+    }
+    if source_ref is not None and (earlier := _replayed(source_ref, asked)) is not None:
+        return earlier
+    claim_check(volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes, note=note)
+    volunteer_lock(volunteer)
+    if source_ref is not None and (earlier := _replayed(source_ref, asked)) is not None:
+        # A concurrent request with the same key committed while this one waited for the lock.
+        return earlier
+    claim_limits_check(
+        volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes, once_a_day=source is None
+    )
+    claim = HoursClaim.objects.create(
+        volunteer=volunteer,
+        programme=programme,
+        activity=activity,
+        session=session,
+        date=date,
+        minutes=minutes,
+        credited_minutes=activity.credited_minutes(minutes),
+        note=note,
+        source=source or (ClaimSource.COORDINATOR if on_behalf else ClaimSource.VOLUNTEER),
+        source_ref=source_ref,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="claim.log",
+        target=claim,
+        programme=programme,
+        changes={
+            "volunteer": volunteer.pk,
+            "activity": activity.name,
+            "session": claim.session_id,
+            "date": date,
+            "minutes": minutes,
+            "credited_minutes": claim.credited_minutes,
+        },
+    )
+    if activity.auto_approve_max_minutes and minutes <= activity.auto_approve_max_minutes:
+        claim_credits_issue(
+            claim,
+            decided_by=None,
+            reason=_("Approved automatically: %(activity)s approves claims up to %(limit)s.")
+            % {"activity": activity.name, "limit": duration_text(activity.auto_approve_max_minutes)},
+            changes={"rule": "activity.auto_approve_max_minutes", "limit": activity.auto_approve_max_minutes},
+        )
+    return claim
+
+
+@transaction.atomic
+def claim_amend(*, actor: User, claim: HoursClaim, date: dt.date, minutes: int, note: str) -> HoursClaim:
+    """Change the date, time and note of a pending claim made for a record of its own (a
+    mentoring session edited). A decided claim is not changed: its credits were issued
+    or refused on the time it said, and a correction is a reversal (ValidationError)."""
+    claim = HoursClaim.objects.select_for_update().select_related("activity__programme", "volunteer").get(pk=claim.pk)
+    if claim.volunteer.user_id != actor.pk and not can_coordinate(actor, claim.programme):
+        raise PermissionDenied(_("Only the volunteer or a coordinator of the programme may change this claim."))
+    note = (note or "").strip()
+    if (claim.date, claim.minutes, claim.note) == (date, minutes, note):
+        return claim
+    if claim.status != ClaimStatus.PENDING:
+        raise ValidationError(
+            {
+                "minutes": [
+                    _("These hours were already %(status)s; ask a coordinator to correct them.")
+                    % {"status": claim.get_status_display().lower()}
+                ]
+            }
+        )
+    claim_check(volunteer=claim.volunteer, activity=claim.activity, session=None, date=date, minutes=minutes, note=note)
+    volunteer_lock(claim.volunteer)
+    claim_limits_check(
+        volunteer=claim.volunteer,
+        activity=claim.activity,
+        session=None,
+        date=date,
+        minutes=minutes,
+        once_a_day=claim.source != ClaimSource.MENTORING,
+        excluding=claim,
+    )
+    before = {"date": claim.date, "minutes": claim.minutes}
+    claim.date, claim.minutes, claim.note = date, minutes, note
+    claim.credited_minutes = claim.activity.credited_minutes(minutes)
+    claim.save(update_fields=["date", "minutes", "note", "credited_minutes"])
+    audit_record(
+        actor=actor,
+        action="claim.amend",
+        target=claim,
+        programme=claim.programme,
+        changes={"before": before, "date": date, "minutes": minutes},
+    )
+    return claim
+
+
+def _replayed(source_ref: str, asked: dict) -> HoursClaim | None:
+    earlier = HoursClaim.objects.filter(source_ref=source_ref).first()
+    if earlier is None:
+        return None
+    if not _same_claim(earlier, **asked):
+        raise IdempotencyConflict(source_ref)
+    return earlier
+
+
+# --- Deciding ----------------------------------------------------------------------------
+
+
+def _require_pending(claim: HoursClaim) -> None:
+    if claim.status != ClaimStatus.PENDING:
+        raise ValidationError(
+            {
+                "status": [
+                    _("This claim is no longer waiting for a decision: it was %(status)s.")
+                    % {"status": claim.get_status_display().lower()}
+                ]
+            }
+        )
+
+
+def _require_decider(actor: User, claim: HoursClaim) -> None:
+    require_coordinator(actor, claim.programme)
+    if claim.volunteer.user_id == actor.pk:
+        raise PermissionDenied(_("Another coordinator must decide on your own claim."))
+
+
+def _locked(claim: HoursClaim) -> HoursClaim:
+    return (
+        HoursClaim.objects.select_for_update(of=("self",))
+        .select_related("programme", "activity", "volunteer")
+        .get(pk=claim.pk)
+    )
+
+
+def _approval_replayed(claim: HoursClaim, idempotency_key: str | None) -> bool:
+    """True when this very approval request (same claim, same client key) already succeeded."""
+    if not idempotency_key or claim.status != ClaimStatus.APPROVED:
+        return False
+    return AuditEntry.objects.filter(
+        action="claim.approve",
+        target_type=HoursClaim._meta.label_lower,
+        target_id=claim.pk,
+        changes__idempotency_key=idempotency_key,
+    ).exists()
+
+
+@transaction.atomic
+def claim_approve(*, actor: User, claim: HoursClaim, idempotency_key: str | None = None) -> HoursClaim:
+    """Approve a pending claim and issue its credits (coordinators of its programme, not
+    for their own claim). Refused when the claim is not pending; approving twice never
+    pays twice. With the client's `idempotency_key`, a retry of an approval that
+    succeeded returns the claim instead of being refused."""
+    claim = _locked(claim)
+    _require_decider(actor, claim)
+    if _approval_replayed(claim, idempotency_key):
+        return claim
+    _require_pending(claim)
+    changes = {"idempotency_key": idempotency_key} if idempotency_key else None
+    return claim_credits_issue(claim, decided_by=actor, changes=changes)
+
+
+@transaction.atomic
+def claim_reject(*, actor: User, claim: HoursClaim, reason: str) -> HoursClaim:
+    """Reject a pending claim with a reason the volunteer sees. A rejected claim may be logged again."""
+    claim = _locked(claim)
+    _require_decider(actor, claim)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Say why the claim is rejected; the volunteer will see it.")]})
+    if len(reason) > REASON_MAX:
+        raise ValidationError({"reason": [_("Use %(max)s characters or fewer.") % {"max": REASON_MAX}]})
+    _require_pending(claim)
+    claim.status = ClaimStatus.REJECTED
+    claim.rejection_reason = reason
+    claim.decided_by = actor
+    claim.decided_at = timezone.now()
+    claim.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at"])
+    audit_record(actor=actor, action="claim.reject", target=claim, programme=claim.programme, reason=reason)
+    return claim
+
+
+@dataclass
+class BulkApproval:
+    approved: list[HoursClaim] = field(default_factory=list)
+    refused: list[tuple[HoursClaim, str]] = field(default_factory=list)
+
+    @property
+    def credited_minutes(self) -> int:
+        return sum(claim.credited_minutes for claim in self.approved)
+
+
+# Claims approved per database transaction in bulk approval: large enough that locking and
+# reading them costs little per claim, small enough not to hold the issuer's row for long.
+BULK_CHUNK = 500
+
+
+def claims_approve_bulk(*, actor: User, claims: list[HoursClaim], idempotency_key: str | None = None) -> BulkApproval:
+    """Approve many claims, each with its own ledger transaction: a claim refused (not
+    pending, not the actor's to decide, the actor's own) does not hold back the others.
+    Returns what was approved and, for the rest, why not.
+
+    The claims are locked and approved a chunk at a time, in primary-key order, in one
+    database transaction per chunk; the checks that may refuse a claim run before
+    anything of it is written, so a refusal leaves the rest of its chunk to go through.
+    """
+    result = BulkApproval()
+    coordinated = coordinated_programme_ids(actor)
+    ids = sorted({claim.pk for claim in claims})
+    for start in range(0, len(ids), BULK_CHUNK):
+        _approve_chunk(actor, ids[start : start + BULK_CHUNK], coordinated, idempotency_key, result)
+    return result
+
+
+def _save_approvals(claims: list[HoursClaim]) -> None:
+    """One statement for the chunk's approved claims. bulk_update's CASE expression grows with
+    the chunk and costs more than the ledger postings; an executemany of plain updates does not."""
+    if not claims:
+        return
+    table, column = HoursClaim._meta.db_table, {f: HoursClaim._meta.get_field(f).column for f in APPROVAL_FIELDS}
+    sql = (
+        f"UPDATE {table} SET {column['status']} = %s, {column['decided_by']} = %s, "  # noqa: S608 - names from the model
+        f"{column['decided_at']} = %s, {column['transaction']} = %s WHERE {HoursClaim._meta.pk.column} = %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [(c.status, c.decided_by_id, adapt(c.decided_at), c.transaction_id, c.pk) for c in claims]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+@transaction.atomic
+def _approve_chunk(actor: User, ids: list[int], coordinated: set[int], idempotency_key, result: BulkApproval):
+    locked = {
+        claim.pk: claim
+        for claim in HoursClaim.objects.select_for_update(of=("self",))
+        .select_related("programme", "activity", "volunteer")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    issuers: dict[int, Account] = {}
+    earners: dict[tuple[int, int], Account] = {}
+    changes = {"idempotency_key": idempotency_key} if idempotency_key else None
+    approved: list[HoursClaim] = []
+    for pk in ids:
+        claim = locked.get(pk)
+        if claim is None:
+            continue  # deleted since it was read: nothing to approve, nothing to report
+        try:
+            if claim.programme_id not in coordinated:
+                raise PermissionDenied(
+                    _("Only a coordinator of %(programme)s may do this.") % {"programme": claim.programme}
+                )
+            if claim.volunteer.user_id == actor.pk:
+                raise PermissionDenied(_("Another coordinator must decide on your own claim."))
+            if _approval_replayed(claim, idempotency_key):
+                result.approved.append(claim)
+                continue
+            _require_pending(claim)
+            if claim.programme_id not in issuers:
+                issuers[claim.programme_id] = programme_account(claim.programme, AccountKind.ISSUER)
+            holder = (claim.programme_id, claim.volunteer_id)
+            if holder not in earners:
+                earners[holder] = volunteer_account(claim.programme, claim.volunteer)
+            txn = earn_post(claim, decided_by=actor, issuer=issuers[claim.programme_id], earner=earners[holder])
+        except ValidationError as exc:
+            result.refused.append((claim, " ".join(exc.messages)))
+        except (PermissionDenied, IdempotencyConflict) as exc:
+            result.refused.append((claim, str(exc) or _("You may not approve this claim.")))
+        else:
+            claim_mark_approved(claim, decided_by=actor, txn=txn)
+            approved.append(claim)
+            result.approved.append(claim)
+    # The claims' rows and audit entries are written together for the chunk: a refusal above
+    # wrote nothing, and a database error here undoes the chunk's credits with them.
+    _save_approvals(approved)
+    audit_records([approval_audit_entry(claim, decided_by=actor, changes=changes) for claim in approved])
+
+
+@transaction.atomic
+def claim_reverse(*, actor: User, claim: HoursClaim, reason: str) -> Transaction:
+    """Take back the credits of an approved claim through a ledger reversal, with a reason
+    (coordinators of its programme). The claim itself stays as it was: the reversal,
+    linked to its transaction, is the record of the correction. Refused for a claim not
+    approved, a transaction already reversed, or credits already spent."""
+    claim = _locked(claim)
+    require_coordinator(actor, claim.programme)
+    if claim.status != ClaimStatus.APPROVED or claim.transaction_id is None:
+        raise ValidationError({"status": [_("Only an approved claim's credits can be reversed.")]})
+    reason = (reason or "").strip()
+    earlier = reversal_of(original=claim.transaction)
+    if earlier is not None:
+        if earlier.idempotency_key == reversal_key(claim) and earlier.reason == reason:
+            return earlier  # a retry of this very reversal
+        raise AlreadyReversed()
+    reversal = transaction_reverse(
+        original=claim.transaction,
+        reason=reason,
+        created_by=actor,
+        idempotency_key=reversal_key(claim),
+        memo=_("Reversal of the claim for %(activity)s, %(date)s")
+        % {"activity": claim.activity.name, "date": claim.date.isoformat()},
+    )
+    audit_record(
+        actor=actor,
+        action="claim.reverse",
+        target=claim,
+        programme=claim.programme,
+        reason=reason,
+        changes={"transaction": claim.transaction_id, "reversal": reversal.pk, "minutes": claim.credited_minutes},
+    )
+    return reversal

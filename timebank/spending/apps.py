@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpendingConfig(AppConfig):
+    name = "timebank.spending"
+    verbose_name = "Spending"

@@ -1,0 +1,43 @@
+"""Corrections to the ledger by coordinators: only ever by reversal."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from ledger.selectors import transaction_key_used
+from ledger.services import transaction_reverse
+from ledger.types import Transaction
+from timebank.accounts.models import Programme, User
+from timebank.accounts.permissions import require_coordinator
+from timebank.accounts.services.audit import audit_record
+from timebank.spending.models import Voucher
+
+
+@transaction.atomic
+def ledger_transaction_reverse(*, actor: User, original: Transaction, reason: str, idempotency_key: str) -> Transaction:
+    """Reverse a transaction of a programme the actor coordinates, with a reason.
+
+    Voucher holds and settlements are refused here: cancelling the voucher is
+    what returns its credits, and keeps the voucher's state true. Raises
+    PermissionDenied, ValidationError (no reason, already reversed, a reversal,
+    credits since spent); nothing is written when it raises.
+    """
+    programme = Programme.objects.get(pk=original.scope_id)
+    require_coordinator(actor, programme)
+    if Voucher.objects.filter(Q(hold_transaction=original) | Q(settled_transaction=original)).exists():
+        raise ValidationError({"transaction": [_("This belongs to a voucher: cancel the voucher instead.")]})
+    key = f"reverse:{original.pk}:{idempotency_key}"
+    retry = transaction_key_used(idempotency_key=key)
+    reversal = transaction_reverse(original=original, reason=reason, created_by=actor, idempotency_key=key)
+    if retry:
+        return reversal
+    audit_record(
+        actor=actor,
+        action="ledger.reverse",
+        target=original,
+        programme=programme,
+        reason=reason,
+        changes={"reversal": reversal.pk},
+    )
+    return reversal

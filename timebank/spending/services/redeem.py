@@ -1,0 +1,476 @@
+"""Spending credits at partner venues: vouchers and redemptions at the till.
+
+A voucher moves its price from the volunteer to the programme's HELD account when it is
+issued. When the partner confirms it the price moves on from HELD to the partner; when
+it is cancelled or expires, the hold is reversed (the ledger reverses a transaction at
+most once, so the credits come back once). At the till, a partner can instead look a
+member up by membership number and redeem an offer in one transfer.
+
+Races and retries:
+- issuing and redeeming at the till lock the volunteer's profile row first, so two
+  requests cannot both pass the monthly limit; the ledger locks the accounts;
+- confirming, cancelling and expiring lock the voucher row and act only on an issued
+  voucher, so a voucher pays out or is released once however many requests arrive;
+- a request carrying the client's Idempotency-Key (or a page's form token) returns the
+  first result when it is retried; the same key with another request raises the
+  ledger's IdempotencyConflict.
+"""
+
+import datetime as dt
+import secrets
+import uuid
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from ledger.errors import IdempotencyConflict
+from ledger.services import transaction_post, transaction_reverse
+from ledger.types import AccountKind, TransactionKind
+from timebank.accounts.credits import programme_account
+from timebank.accounts.models import User
+from timebank.accounts.permissions import can_coordinate
+from timebank.accounts.services.audit import audit_record
+from timebank.spending.credits import partner_account
+from timebank.spending.models import Offer, PartnerVenue, Redemption, Voucher, VoucherStatus
+from timebank.spending.permissions import require_partner_staff, staffed_venue_ids
+from timebank.spending.selectors.partners import active_programme_ids, monthly_uses, programme_member_by_number
+from timebank.volunteers.credits import volunteer_account
+from timebank.volunteers.models import VolunteerProfile
+
+# Letters and digits nobody misreads at a till: no 0/O, 1/I.
+VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+VOUCHER_CODE_LENGTH = 8
+VOUCHER_VALID_DAYS = 30
+CLIENT_KEY_MAX = 100
+
+
+# --- Idempotency, shared with the gift services ---------------------------------------
+
+
+def ledger_key(operation: str, actor: User, client_key: str | None) -> str:
+    """The ledger idempotency key of a request: the client's Idempotency-Key (or a page's
+    form token), scoped to the operation and the person so keys of different people never
+    meet; a fresh key when the caller gave none (no retry protection asked for)."""
+    if client_key is None:
+        return f"{operation}:{uuid.uuid4().hex}"
+    client_key = client_key.strip()
+    if not 1 <= len(client_key) <= CLIENT_KEY_MAX or not client_key.isprintable():
+        raise ValidationError(
+            {"Idempotency-Key": [_("Give an Idempotency-Key of 1 to %(max)s characters.") % {"max": CLIENT_KEY_MAX}]}
+        )
+    return f"{operation}:{actor.pk}:{client_key}"
+
+
+def replayed(queryset: models.QuerySet, transaction_field: str, key: str, same_request) -> models.Model | None:
+    """The row an earlier request with this key created, marked `replayed = True`, or None.
+    Raises IdempotencyConflict when that row answers a different request (`same_request(row)`
+    is false)."""
+    row = queryset.filter(**{f"{transaction_field}__idempotency_key": key}).first()
+    if row is None:
+        return None
+    if not same_request(row):
+        raise IdempotencyConflict(key)
+    row.replayed = True
+    return row
+
+
+def lock_profile(volunteer: VolunteerProfile) -> None:
+    """Serialise a volunteer's spending: the monthly limit is counted under this lock."""
+    VolunteerProfile.objects.select_for_update().filter(pk=volunteer.pk).values_list("pk", flat=True).get()
+
+
+# --- Checks ------------------------------------------------------------------------------
+
+
+def normalise_code(code: str) -> str:
+    """'abcd-2345', a QR code's address ending '?code=ABCD2345', -> 'ABCD2345'."""
+    code = (code or "").strip()
+    if "code=" in code:
+        code = code.rsplit("code=", 1)[1].split("&", 1)[0]
+    return code.upper().replace(" ", "").replace("-", "")
+
+
+def _check_available(offer: Offer, today: dt.date) -> None:
+    if not offer.active or not offer.venue.active:
+        raise ValidationError({"offer": [_("This offer is not available any more.")]})
+    if offer.starts_on > today:
+        raise ValidationError(
+            {"offer": [_("This offer starts on %(day)s.") % {"day": formats.date_format(offer.starts_on)}]}
+        )
+    if offer.ends_on is not None and offer.ends_on < today:
+        raise ValidationError(
+            {"offer": [_("This offer ended on %(day)s.") % {"day": formats.date_format(offer.ends_on)}]}
+        )
+
+
+def _check_spender(volunteer: VolunteerProfile, offer: Offer) -> None:
+    programme = offer.venue.programme
+    if programme.pk not in active_programme_ids(volunteer):
+        raise PermissionDenied(
+            _("Only active volunteers and mentors of %(programme)s may use its offers.") % {"programme": programme}
+        )
+
+
+def _check_monthly_limit(volunteer: VolunteerProfile, offer: Offer, field: str = "offer") -> None:
+    limit = offer.monthly_limit_per_person
+    if limit is None:
+        return
+    used = monthly_uses(volunteer, offer)
+    if used >= limit:
+        raise ValidationError(
+            {
+                field: [
+                    _(
+                        "The limit for this offer is %(limit)s per person per month, and it has been used "
+                        "%(used)s times this month (vouchers not yet used count too)."
+                    )
+                    % {"limit": limit, "used": used}
+                ]
+            }
+        )
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_CODE_LENGTH))
+        if not Voucher.objects.filter(code=code).exists():
+            return code
+
+
+def _expiry(offer: Offer, now: dt.datetime) -> dt.datetime:
+    """VOUCHER_VALID_DAYS from now, or the end of the offer's last day if that comes first."""
+    expires_at = now + dt.timedelta(days=VOUCHER_VALID_DAYS)
+    if offer.ends_on is not None:
+        last_moment = timezone.make_aware(dt.datetime.combine(offer.ends_on + dt.timedelta(days=1), dt.time.min))
+        expires_at = min(expires_at, last_moment)
+    return expires_at
+
+
+# --- Vouchers ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def voucher_issue(
+    *, actor: User, volunteer: VolunteerProfile, offer: Offer, idempotency_key: str | None = None
+) -> Voucher:
+    """Give the volunteer a voucher for the offer, holding its price from their balance.
+
+    Only the volunteer themselves, an active volunteer or mentor of the offer's programme
+    (PermissionDenied). Refused (ValidationError naming `offer`) when the offer is not
+    available today or the monthly limit is reached, InsufficientCredits when the balance
+    is short. A retry with the same key returns the first voucher.
+    """
+    if volunteer.user_id != actor.pk:
+        raise PermissionDenied(_("Only the volunteer themselves may take a voucher."))
+    key = ledger_key("voucher", actor, idempotency_key)
+    lock_profile(volunteer)
+    first = replayed(
+        Voucher.objects.all(),
+        "hold_transaction",
+        key,
+        lambda v: (v.offer_id, v.volunteer_id) == (offer.pk, volunteer.pk),
+    )
+    if first is not None:
+        return first
+    # The caller's copy may be stale: price, dates and limit are read as they are now.
+    offer = Offer.objects.select_related("venue__programme").get(pk=offer.pk)
+    _check_spender(volunteer, offer)
+    now = timezone.now()
+    _check_available(offer, timezone.localdate(now))
+    _check_monthly_limit(volunteer, offer)
+    programme = offer.venue.programme
+    hold = transaction_post(
+        kind=TransactionKind.REDEEM,
+        scope_id=programme.pk,
+        postings=[
+            (volunteer_account(programme, volunteer), -offer.price_minutes),
+            (programme_account(programme, AccountKind.HELD), offer.price_minutes),
+        ],
+        idempotency_key=key,
+        created_by=actor,
+        memo=_("Voucher: %(offer)s at %(venue)s") % {"offer": offer.title, "venue": offer.venue.name},
+        request={"operation": "voucher_issue", "offer": offer.pk, "volunteer": volunteer.pk},
+        field="offer",
+    )
+    voucher = Voucher.objects.create(
+        code=_new_code(),
+        offer=offer,
+        volunteer=volunteer,
+        price_minutes=offer.price_minutes,
+        expires_at=_expiry(offer, now),
+        hold_transaction=hold,
+    )
+    audit_record(
+        actor=actor,
+        action="voucher.issue",
+        target=voucher,
+        programme=programme,
+        changes={"offer": offer.title, "minutes": voucher.price_minutes, "transaction": hold.pk},
+    )
+    return voucher
+
+
+def _voucher_refusal(voucher: Voucher, now: dt.datetime) -> str | None:
+    """Why the voucher cannot be used or released now, or None."""
+    if voucher.status == VoucherStatus.REDEEMED:
+        return _("This voucher was already used on %(day)s.") % {
+            "day": formats.date_format(timezone.localtime(voucher.closed_at))
+        }
+    if voucher.status == VoucherStatus.CANCELLED:
+        return _("This voucher was cancelled.")
+    if voucher.status == VoucherStatus.EXPIRED or voucher.expires_at <= now:
+        return _("This voucher expired on %(day)s.") % {
+            "day": formats.date_format(timezone.localtime(voucher.expires_at))
+        }
+    return None
+
+
+@transaction.atomic
+def voucher_confirm(
+    *, actor: User, code: str, venue: PartnerVenue | None = None, idempotency_key: str | None = None
+) -> Redemption:
+    """A venue's staff confirm a voucher at the till: its price moves from HELD to the venue.
+
+    `venue` is the till's venue; without it, the voucher may be for any venue the person
+    staffs. PermissionDenied for anyone but the staff; ValidationError naming `code` for a
+    code unknown at the venue, or a voucher used, cancelled or expired. A voucher pays once
+    however many times, or however concurrently, it is confirmed.
+    """
+    if venue is not None:
+        require_partner_staff(actor, venue)
+        venue_ids = {venue.pk}
+    else:
+        venue_ids = staffed_venue_ids(actor)
+        if not venue_ids:
+            raise PermissionDenied(_("Only the staff of a partner venue may confirm vouchers."))
+    code = normalise_code(code)
+    client_key = ledger_key("voucher-confirm", actor, idempotency_key) if idempotency_key is not None else None
+    pk = Voucher.objects.filter(code=code, offer__venue_id__in=venue_ids).values_list("pk", flat=True).first()
+    if pk is None:
+        raise ValidationError(
+            {"code": [_("No voucher with this code is for your venue. Check the code and try again.")]}
+        )
+    voucher = Voucher.objects.select_for_update().get(pk=pk)
+    if client_key is not None:
+        # Looked for under the voucher's lock, so a retry racing its first attempt still finds it.
+        first = replayed(
+            Redemption.objects.select_related("voucher"),
+            "transaction",
+            client_key,
+            lambda r: r.voucher_id == voucher.pk,
+        )
+        if first is not None:
+            return first
+    now = timezone.now()
+    refusal = _voucher_refusal(voucher, now)
+    if refusal:
+        raise ValidationError({"code": [refusal]})
+    offer = Offer.objects.select_related("venue__programme").get(pk=voucher.offer_id)
+    programme = offer.venue.programme
+    settled = transaction_post(
+        kind=TransactionKind.REDEEM,
+        scope_id=programme.pk,
+        postings=[
+            (programme_account(programme, AccountKind.HELD), -voucher.price_minutes),
+            (partner_account(offer.venue), voucher.price_minutes),
+        ],
+        idempotency_key=client_key or f"voucher:{voucher.pk}:settle",
+        created_by=actor,
+        memo=_("Voucher %(code)s used: %(offer)s") % {"code": voucher.code, "offer": offer.title},
+        request={"operation": "voucher_confirm", "voucher": voucher.pk},
+        field="code",
+    )
+    voucher.status = VoucherStatus.REDEEMED
+    voucher.settled_transaction = settled
+    voucher.closed_at = now
+    voucher.closed_by = actor
+    voucher.save(update_fields=["status", "settled_transaction", "closed_at", "closed_by"])
+    redemption = Redemption.objects.create(
+        offer=offer,
+        venue=offer.venue,
+        volunteer=voucher.volunteer,
+        voucher=voucher,
+        price_minutes=voucher.price_minutes,
+        cash_value=offer.cash_value,
+        transaction=settled,
+        confirmed_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="voucher.redeem",
+        target=voucher,
+        programme=programme,
+        changes={"redemption": redemption.pk, "minutes": voucher.price_minutes, "transaction": settled.pk},
+    )
+    return redemption
+
+
+def _release(voucher: Voucher, *, status: str, actor: User | None, reason: str, key: str, now) -> Voucher:
+    """Reverse the voucher's hold and close it. The caller holds the voucher's row lock."""
+    release = transaction_reverse(
+        original=voucher.hold_transaction,
+        reason=reason,
+        created_by=actor,
+        idempotency_key=key,
+        memo=_("Voucher %(code)s released") % {"code": voucher.code},
+    )
+    voucher.status = status
+    voucher.settled_transaction = release
+    voucher.closed_at = now
+    voucher.closed_by = actor
+    voucher.save(update_fields=["status", "settled_transaction", "closed_at", "closed_by"])
+    return voucher
+
+
+@transaction.atomic
+def voucher_cancel(*, actor: User, voucher: Voucher, reason: str = "", idempotency_key: str | None = None) -> Voucher:
+    """Cancel an unused voucher; its price goes back to the volunteer, once.
+
+    The volunteer themselves or a coordinator of the programme (PermissionDenied for
+    others). ValidationError naming `voucher` when it was used, cancelled or expired
+    already. A retry with the same key returns the cancelled voucher.
+    """
+    programme = voucher.offer.venue.programme
+    if voucher.volunteer.user_id != actor.pk and not can_coordinate(actor, programme):
+        raise PermissionDenied(_("Only the volunteer who holds the voucher or a coordinator may cancel it."))
+    client_key = ledger_key("voucher-cancel", actor, idempotency_key) if idempotency_key is not None else None
+    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    if client_key is not None:
+        first = replayed(Voucher.objects.all(), "settled_transaction", client_key, lambda v: v.pk == voucher.pk)
+        if first is not None:
+            return first
+    now = timezone.now()
+    if voucher.status != VoucherStatus.ISSUED:
+        raise ValidationError({"voucher": [_voucher_refusal(voucher, now)]})
+    reason = (reason or "").strip()[:300] or _("Voucher cancelled")
+    _release(
+        voucher,
+        status=VoucherStatus.CANCELLED,
+        actor=actor,
+        reason=reason,
+        key=client_key or f"voucher:{voucher.pk}:release",
+        now=now,
+    )
+    audit_record(
+        actor=actor,
+        action="voucher.cancel",
+        target=voucher,
+        programme=programme,
+        reason=reason,
+        changes={"minutes": voucher.price_minutes, "transaction": voucher.settled_transaction_id},
+    )
+    return voucher
+
+
+def vouchers_expire(*, now: dt.datetime | None = None) -> int:
+    """Expire every issued voucher past its expiry, returning each one's price to its holder.
+    Returns how many were expired; running it again expires nothing more."""
+    now = now or timezone.now()
+    due = Voucher.objects.filter(status=VoucherStatus.ISSUED, expires_at__lte=now).order_by("pk")
+    return sum(_voucher_expire(pk, now) for pk in due.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def _voucher_expire(pk: int, now: dt.datetime) -> bool:
+    voucher = Voucher.objects.select_for_update().get(pk=pk)
+    # Re-read under the lock: the volunteer may have cancelled it, or the partner confirmed it.
+    if voucher.status != VoucherStatus.ISSUED or voucher.expires_at > now:
+        return False
+    _release(
+        voucher,
+        status=VoucherStatus.EXPIRED,
+        actor=None,
+        reason=_("Voucher expired unused"),
+        key=f"voucher:{voucher.pk}:release",
+        now=now,
+    )
+    audit_record(
+        actor=None,
+        action="voucher.expire",
+        target=voucher,
+        programme=voucher.offer.venue.programme,
+        changes={"minutes": voucher.price_minutes, "transaction": voucher.settled_transaction_id},
+    )
+    return True
+
+
+# --- At the till ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def redeem_at_till(
+    *,
+    actor: User,
+    venue: PartnerVenue,
+    membership_number: str,
+    offer: Offer,
+    idempotency_key: str | None = None,
+) -> Redemption:
+    """The venue's staff redeem an offer for a member who shows their membership number:
+    one transfer from the member to the venue.
+
+    PermissionDenied for anyone but the venue's staff. ValidationError naming
+    `membership_number` when no active volunteer or mentor of the venue's programme has
+    the number, naming `offer` when the offer is not the venue's, not available or past
+    its monthly limit; InsufficientCredits when the balance is short. A retry with the
+    same key (a double submit) returns the first redemption.
+    """
+    require_partner_staff(actor, venue)
+    if offer.venue_id != venue.pk:
+        raise ValidationError({"offer": [_("Choose an offer of %(venue)s.") % {"venue": venue}]})
+    key = ledger_key("till", actor, idempotency_key)
+    programme = venue.programme
+    try:
+        volunteer = programme_member_by_number(programme, membership_number)
+    except VolunteerProfile.DoesNotExist:
+        raise ValidationError(
+            {
+                "membership_number": [
+                    _("No active member of %(programme)s has this membership number.") % {"programme": programme}
+                ]
+            }
+        ) from None
+    lock_profile(volunteer)
+    first = replayed(
+        Redemption.objects.all(),
+        "transaction",
+        key,
+        lambda r: (r.offer_id, r.volunteer_id, r.venue_id) == (offer.pk, volunteer.pk, venue.pk),
+    )
+    if first is not None:
+        return first
+    offer = Offer.objects.select_related("venue__programme").get(pk=offer.pk)
+    _check_available(offer, timezone.localdate())
+    _check_monthly_limit(volunteer, offer)
+    paid = transaction_post(
+        kind=TransactionKind.REDEEM,
+        scope_id=programme.pk,
+        postings=[
+            (volunteer_account(programme, volunteer), -offer.price_minutes),
+            (partner_account(venue), offer.price_minutes),
+        ],
+        idempotency_key=key,
+        created_by=actor,
+        memo=_("%(offer)s at %(venue)s") % {"offer": offer.title, "venue": venue.name},
+        request={"operation": "till", "venue": venue.pk, "offer": offer.pk, "volunteer": volunteer.pk},
+        field="offer",
+    )
+    redemption = Redemption.objects.create(
+        offer=offer,
+        venue=venue,
+        volunteer=volunteer,
+        price_minutes=offer.price_minutes,
+        cash_value=offer.cash_value,
+        transaction=paid,
+        confirmed_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="redemption.till",
+        target=redemption,
+        programme=programme,
+        changes={"offer": offer.title, "minutes": offer.price_minutes, "transaction": paid.pk},
+    )
+    return redemption
