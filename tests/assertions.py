@@ -14,7 +14,7 @@ from timebank.accounts.models import AuditEntry, User
 from timebank.volunteers.models import VolunteerProfile
 
 # The access log is written by every granted view of a supported person's record, GETs
-# included; tests/test_mentoring.py checks what it holds (and that a refusal adds nothing).
+# included; tests/mentoring/test_mentoring.py checks what it holds (and that a refusal adds nothing).
 NOT_COMPARED = {"mentoring.AccessLog"}
 APPS = ("ledger", "accounts", "volunteers", "training", "earning", "spending", "matching", "mentoring", "impact")
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 def covered_elsewhere(attribute: str) -> set:
     covered = set()
-    for path in sorted(Path(__file__).parent.glob("test_*.py")):
-        module = importlib.import_module(f"tests.{path.stem}")
+    root = Path(__file__).parent
+    for path in sorted(root.rglob("test_*.py")):
+        module = importlib.import_module(".".join(("tests", *path.relative_to(root).with_suffix("").parts)))
         covered |= set(getattr(module, attribute, ()))
     return covered

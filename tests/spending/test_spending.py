@@ -207,7 +207,7 @@ def test_the_beat_schedule_runs_the_expiry_task_and_a_worker_finds_it():
     )
     result = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", script],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "timebank.settings"},
         capture_output=True,
         text=True,

@@ -163,7 +163,7 @@ def test_ledger_verify_fails_on_a_corrupted_copy_of_the_demo(tmp_path):
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     demo = tmp_path / "demo.sqlite3"
 
     def manage(*args, database=demo):
