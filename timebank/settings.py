@@ -123,12 +123,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "timebank.spending.tasks.expire_vouchers",
         "schedule": 60 * 60,
     },
+    # Retried requests are remembered for IDEMPOTENCY_KEEP_DAYS, then forgotten.
+    "purge-idempotency-records": {
+        "task": "timebank.accounts.tasks.purge_idempotency_records",
+        "schedule": 60 * 60 * 6,
+    },
     # Once per occasion (a mentorship quiet since a date, or past its planned end).
     "mentorship-alerts": {
         "task": "mentoring.tasks.raise_mentorship_alerts",
         "schedule": 60 * 60 * 6,
     },
 }
+# How long a retried write returns its first result; after that the same key is a new
+# request (the ledger's own transaction key still refuses to pay twice).
+IDEMPOTENCY_KEEP_DAYS = env_int("IDEMPOTENCY_KEEP_DAYS", 30)
 # Statements a person may ask for in an hour: each may render a PDF of many pages.
 IMPACT_REQUESTS_PER_HOUR = env_int("IMPACT_REQUESTS_PER_HOUR", 10)
 # A mentorship with no session for more days than this is flagged to its coordinators.

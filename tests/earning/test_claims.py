@@ -558,38 +558,37 @@ def test_creating_a_session_is_audited(coordinator, activities, today):
 # --- Idempotent creation through a client key ------------------------------------------------------
 
 
-def test_a_claim_made_again_with_the_same_reference_is_the_same_claim(volunteer, activities, yesterday):
-    first = log(volunteer, activities["meeting"], yesterday, 150, source_ref="api:1:abc")
+def test_a_claim_made_again_with_the_same_key_is_the_same_claim(volunteer, activities, yesterday):
+    first = log(volunteer, activities["meeting"], yesterday, 150, idempotency_key="abc")
 
     with unchanged():
-        again = log(volunteer, activities["meeting"], yesterday, 150, source_ref="api:1:abc")
+        again = log(volunteer, activities["meeting"], yesterday, 150, idempotency_key="abc")
 
     assert again.pk == first.pk
 
 
-def test_the_same_reference_for_another_claim_is_a_conflict(volunteer, activities, yesterday):
-    log(volunteer, activities["meeting"], yesterday, 150, source_ref="api:1:abc")
+def test_the_same_key_for_another_claim_is_a_conflict(volunteer, activities, yesterday):
+    log(volunteer, activities["meeting"], yesterday, 150, idempotency_key="abc")
 
     with unchanged(), pytest.raises(IdempotencyConflict):
-        log(volunteer, activities["meeting"], yesterday, 120, source_ref="api:1:abc")
+        log(volunteer, activities["meeting"], yesterday, 120, idempotency_key="abc")
 
 
-def test_a_new_reference_does_not_get_round_the_one_claim_per_day_rule(volunteer, activities, yesterday):
-    """The database constraint skips claims with a source_ref; the service does not."""
-    log(volunteer, activities["meeting"], yesterday, 150, source_ref="api:1:abc")
+def test_a_new_key_does_not_get_round_the_one_claim_per_day_rule(volunteer, activities, yesterday):
+    log(volunteer, activities["meeting"], yesterday, 150, idempotency_key="abc")
 
     with unchanged(), pytest.raises(ValidationError) as refused:
-        log(volunteer, activities["meeting"], yesterday, 150, source_ref="api:1:def")
+        log(volunteer, activities["meeting"], yesterday, 150, idempotency_key="def")
 
     assert "activity" in errors_of(refused)
 
 
 def test_a_retry_after_approval_still_returns_the_claim(programme, coordinator, volunteer, activities, yesterday):
-    claim = log(volunteer, activities["meeting"], yesterday, 150, source_ref="api:1:abc")
+    claim = log(volunteer, activities["meeting"], yesterday, 150, idempotency_key="abc")
     claim_approve(actor=coordinator, claim=claim)
 
     with unchanged():
-        again = log(volunteer, activities["meeting"], yesterday, 150, source_ref="api:1:abc")
+        again = log(volunteer, activities["meeting"], yesterday, 150, idempotency_key="abc")
 
     assert (again.pk, again.status) == (claim.pk, ClaimStatus.APPROVED)
     assert balance(programme, volunteer) == 150

@@ -14,13 +14,14 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ledger.errors import format_minutes
 from timebank.accounts.models import Programme
 from timebank.accounts.permissions import can_coordinate, coordinated_programme_ids
 from timebank.accounts.selectors.programmes import programme_get
+from timebank.common.api import IDEMPOTENCY_KEY
 from timebank.earning.models import Activity, ActivitySession, ClaimStatus, HoursClaim
 from timebank.earning.selectors import (
     activities_of,
@@ -41,17 +42,12 @@ from timebank.earning.services.claims import (
     claim_log,
     claim_reject,
     claims_approve_bulk,
-    client_source_ref,
 )
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.selectors.volunteers import volunteer_get, volunteers_for
 
 router = Router(tags=["earning"])
-
-IDEMPOTENCY_KEY = Header(
-    None, alias="Idempotency-Key", description="Any unique string of up to 64 characters; resend it on a retry."
-)
 
 
 # --- Schemas ------------------------------------------------------------------------------
@@ -341,13 +337,13 @@ def programme_claim_list(request, slug: str, query: Query[ProgrammeClaimQuery]):
 
 @router.post(
     "/claims",
-    response={201: ClaimOut, 200: ClaimOut, **WRITE_ERRORS},
+    response={201: ClaimOut, **WRITE_ERRORS},
     summary="Log hours",
 )
 def claim_add(request, payload: ClaimIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     """Log time given: pending until a coordinator decides, unless the activity approves claims of this
     length at once. A volunteer logs for themselves; a programme's coordinators may name a `volunteer`.
-    With an `Idempotency-Key`, a retry returns the claim first made (200)."""
+    With an `Idempotency-Key`, a retry returns the claim first made (201 again)."""
     user = request.auth
     session = None
     if payload.session is not None:
@@ -365,8 +361,6 @@ def claim_add(request, payload: ClaimIn, idempotency_key: str | None = IDEMPOTEN
     else:
         raise _reference("activity", _("Name the activity, or a session."))
     volunteer = _claim_volunteer(user, payload.volunteer)
-    source_ref = client_source_ref(user, idempotency_key) if idempotency_key is not None else None
-    retry = source_ref is not None and HoursClaim.objects.filter(source_ref=source_ref).exists()
     claim = claim_log(
         actor=user,
         volunteer=volunteer,
@@ -375,9 +369,9 @@ def claim_add(request, payload: ClaimIn, idempotency_key: str | None = IDEMPOTEN
         date=payload.date,
         minutes=payload.minutes,
         note=payload.note,
-        source_ref=source_ref,
+        idempotency_key=idempotency_key,
     )
-    return Status(200 if retry else 201, _claim_out(user, claim))
+    return Status(201, _claim_out(user, claim))
 
 
 @router.get("/claims/{int:claim_id}", response={200: ClaimOut, **READ_ERRORS}, summary="Get a claim")
@@ -437,7 +431,7 @@ def claims_bulk_approve(request, payload: BulkApproveIn, idempotency_key: str | 
 def attendance_add(request, session_id: int, payload: AttendanceIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     """Record who attended a session (coordinators): each attendee's claim is created and approved at
     once. Recording again credits nobody twice: it answers with the same claims, none of them credited now.
-    The `Idempotency-Key` is accepted for uniformity; the register is idempotent by itself."""
+    With an `Idempotency-Key`, a retry answers what the first request did."""
     user = request.auth
     session = session_get(user, session_id)
     programme = session.activity.programme
@@ -452,7 +446,7 @@ def attendance_add(request, session_id: int, payload: AttendanceIn, idempotency_
             _("Not active volunteers of %(programme)s: %(ids)s.")
             % {"programme": programme, "ids": ", ".join(str(pk) for pk in unknown)},
         )
-    result = attendance_record(actor=user, session=session, volunteers=attendees)
+    result = attendance_record(actor=user, session=session, volunteers=attendees, idempotency_key=idempotency_key)
     claims = [*result.approved, *result.already]
     return {
         "session": session.pk,

@@ -17,13 +17,14 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from ledger.errors import format_minutes
 from timebank.accounts.models import Programme
 from timebank.accounts.permissions import can_coordinate
 from timebank.accounts.selectors.programmes import programme_get
+from timebank.common.api import IDEMPOTENCY_KEY
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.spending.models import Offer, PartnerVenue
 from timebank.spending.selectors.partners import (
@@ -43,12 +44,6 @@ from timebank.spending.services.redeem import redeem_at_till, voucher_cancel, vo
 from timebank.volunteers.models import VolunteerProfile
 
 router = Router(tags=["spending"])
-
-IDEMPOTENCY_KEY = Header(
-    None,
-    alias="Idempotency-Key",
-    description="Any unique string of up to 100 characters; resend it unchanged when you retry the request.",
-)
 
 
 # --- Schemas ------------------------------------------------------------------------------
@@ -257,8 +252,8 @@ class FundOut(Schema):
 
 
 def _created(row) -> Status:
-    """201 for a new record; 200 when an Idempotency-Key retry returned the first one."""
-    return Status(200 if getattr(row, "replayed", False) else 201, row)
+    """201 for a new record, and for a retry with its Idempotency-Key, which returns the first one."""
+    return Status(201, row)
 
 
 def _own_profile(user) -> VolunteerProfile:
@@ -285,7 +280,7 @@ def offer_list(request):
     return offers_for(request.auth)
 
 
-@router.post("/vouchers", response={201: VoucherOut, 200: VoucherOut, **WRITE_ERRORS}, summary="Take a voucher")
+@router.post("/vouchers", response={201: VoucherOut, **WRITE_ERRORS}, summary="Take a voucher")
 def voucher_take(request, payload: VoucherIssueIn, idempotency_key: str = IDEMPOTENCY_KEY):
     """Take a voucher for an offer: its price is held from your balance until the venue confirms
     it. 422 when the offer is not available, the monthly limit is reached or the balance is short."""
@@ -347,7 +342,7 @@ def member_lookup(request, venue_id: int, number: str):
 
 @router.post(
     "/venues/{int:venue_id}/redemptions",
-    response={201: RedemptionOut, 200: RedemptionOut, **WRITE_ERRORS},
+    response={201: RedemptionOut, **WRITE_ERRORS},
     summary="Redeem by membership number",
 )
 def till_redeem(request, venue_id: int, payload: TillRedeemIn, idempotency_key: str = IDEMPOTENCY_KEY):
@@ -389,7 +384,7 @@ def redemption_months(request, venue_id: int):
 # --- Gifts and the community fund ----------------------------------------------------------------
 
 
-@router.post("/gifts", response={201: GiftOut, 200: GiftOut, **WRITE_ERRORS}, summary="Give credits")
+@router.post("/gifts", response={201: GiftOut, **WRITE_ERRORS}, summary="Give credits")
 def gift_create(request, payload: GiftIn, idempotency_key: str = IDEMPOTENCY_KEY):
     """Give minutes of your balance to another member of the programme (by membership number)
     or to its community fund."""
@@ -422,7 +417,7 @@ def fund_detail(request, slug: str):
 
 @router.post(
     "/programmes/{slug}/fund/grants",
-    response={201: GiftOut, 200: GiftOut, **WRITE_ERRORS},
+    response={201: GiftOut, **WRITE_ERRORS},
     summary="Grant credits from the community fund",
 )
 def fund_grant_operation(request, slug: str, payload: GrantIn, idempotency_key: str = IDEMPOTENCY_KEY):

@@ -1,14 +1,14 @@
 """API for balances, statements, a programme's ledger and reversals."""
 
 import datetime as dt
-import uuid
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from timebank.accounts.models import Programme
+from timebank.common.api import IDEMPOTENCY_KEY
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.spending.selectors.credits import (
     coordinated_programme_get,
@@ -187,20 +187,14 @@ def transaction_list(request, slug: str):
     return programme_transactions(programme)
 
 
-@router.post(
-    "/transactions/{transaction_id}/reverse", response={201: TransactionOut, 200: TransactionOut, **WRITE_ERRORS}
-)
+@router.post("/transactions/{transaction_id}/reverse", response={201: TransactionOut, **WRITE_ERRORS})
 def transaction_reverse(
-    request, transaction_id: int, payload: ReverseIn, idempotency_key: str = Header(None, alias="Idempotency-Key")
+    request, transaction_id: int, payload: ReverseIn, idempotency_key: str | None = IDEMPOTENCY_KEY
 ):
-    """Reverse a transaction with a reason (coordinators of its programme). Send an
-    `Idempotency-Key` header: a retry returns the reversal already made (200)."""
+    """Reverse a transaction with a reason (coordinators of its programme). With an
+    `Idempotency-Key`, a retry returns the reversal already made (201 again)."""
     original = programme_transaction_get(request.auth, transaction_id)
-    already = original.reversed_by if hasattr(original, "reversed_by") else None
     reversal = ledger_transaction_reverse(
-        actor=request.auth,
-        original=original,
-        reason=payload.reason,
-        idempotency_key=idempotency_key or uuid.uuid4().hex,
+        actor=request.auth, original=original, reason=payload.reason, idempotency_key=idempotency_key
     )
-    return Status(200 if already is not None and already.pk == reversal.pk else 201, reversal)
+    return Status(201, reversal)

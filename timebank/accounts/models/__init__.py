@@ -1,4 +1,5 @@
 from timebank.accounts.models.audit import AuditEntry
+from timebank.accounts.models.idempotency import IdempotencyRecord
 from timebank.accounts.models.programmes import (
     CreditExpiryPolicy,
     Membership,
@@ -13,6 +14,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "CreditExpiryPolicy",
+    "IdempotencyRecord",
     "Membership",
     "MembershipStatus",
     "Organisation",

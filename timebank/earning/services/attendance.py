@@ -19,6 +19,7 @@ from timebank.accounts.credits import programme_account
 from timebank.accounts.models import User
 from timebank.accounts.permissions import require_coordinator
 from timebank.accounts.services.audit import audit_record
+from timebank.accounts.services.idempotency import idempotent_request
 from timebank.earning.models import ActivitySession, ClaimSource, ClaimStatus, HoursClaim
 from timebank.earning.services.claim_credits import claim_credits_issue
 from timebank.earning.services.claim_rules import claim_limits_check, is_active_volunteer
@@ -38,12 +39,16 @@ class Attendance:
 
 
 @transaction.atomic
-def attendance_record(*, actor: User, session: ActivitySession, volunteers: list[VolunteerProfile]) -> Attendance:
+def attendance_record(
+    *, actor: User, session: ActivitySession, volunteers: list[VolunteerProfile], idempotency_key: str | None = None
+) -> Attendance:
     """Record who attended a session: each attendee's claim (the session's date and
     duration) is created and approved at once; a claim they logged themselves and that
     is still pending is approved. Recording the same register again changes nothing.
     All or nothing: when one attendee cannot be credited (not an active volunteer of the
-    programme, more than 24 hours that day) nothing is written and the error names them."""
+    programme, more than 24 hours that day) nothing is written and the error names them.
+    With an `idempotency_key`, a retry answers what the first request did (who was credited
+    then); without one, recording again answers that everyone was already credited."""
     activity = session.activity
     programme = activity.programme
     require_coordinator(actor, programme)
@@ -52,6 +57,20 @@ def attendance_record(*, actor: User, session: ActivitySession, volunteers: list
         raise PermissionDenied(_("Another coordinator must record your own attendance."))
     if not attendees:
         raise ValidationError({"attendees": [_("Tick at least one person who attended.")]})
+    request = idempotent_request(
+        actor=actor,
+        operation="attendance.record",
+        key=idempotency_key,
+        programme=programme,
+        request={"session": session.pk, "volunteers": [v.pk for v in attendees]},
+    )
+    if request.replayed:
+        claims = HoursClaim.objects.in_bulk([*request.data["approved"], *request.data["already"]])
+        return Attendance(
+            session=session,
+            approved=[claims[pk] for pk in request.data["approved"]],
+            already=[claims[pk] for pk in request.data["already"]],
+        )
     if not activity.active:
         raise ValidationError({"session": [_("This activity is closed for claims.")]})
     if session.date > timezone.localdate():
@@ -118,4 +137,5 @@ def attendance_record(*, actor: User, session: ActivitySession, volunteers: list
                 "already": [claim.volunteer_id for claim in result.already],
             },
         )
+    request.finish(data={"approved": [c.pk for c in result.approved], "already": [c.pk for c in result.already]})
     return result

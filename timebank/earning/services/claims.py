@@ -23,9 +23,10 @@ from ledger.selectors import reversal_of
 from ledger.services import transaction_reverse
 from ledger.types import Account, AccountKind, Transaction
 from timebank.accounts.credits import programme_account
-from timebank.accounts.models import AuditEntry, User
+from timebank.accounts.models import User
 from timebank.accounts.permissions import can_coordinate, coordinated_programme_ids, require_coordinator
 from timebank.accounts.services.audit import audit_record, audit_records
+from timebank.accounts.services.idempotency import idempotent_replay, idempotent_request
 from timebank.common.durations import duration_text
 from timebank.earning.models import Activity, ActivitySession, ClaimSource, ClaimStatus, HoursClaim
 from timebank.earning.services.claim_credits import (
@@ -41,8 +42,6 @@ from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.services.locks import volunteer_lock
 
 REASON_MAX = 500
-# Client idempotency keys become part of HoursClaim.source_ref (100 characters).
-CLIENT_KEY_MAX = 64
 
 
 def reversal_key(claim: HoursClaim) -> str:
@@ -50,21 +49,7 @@ def reversal_key(claim: HoursClaim) -> str:
     return f"claim:{claim.pk}:reverse"
 
 
-def client_source_ref(user: User, key: str) -> str:
-    """The source_ref of a claim created through the API with an Idempotency-Key."""
-    key = (key or "").strip()
-    if not key or len(key) > CLIENT_KEY_MAX:
-        raise ValidationError(
-            {"Idempotency-Key": [_("Send an Idempotency-Key of 1 to %(max)s characters.") % {"max": CLIENT_KEY_MAX}]}
-        )
-    return f"api:{user.pk}:{key}"
-
-
 # --- Logging a claim -------------------------------------------------------------------
-
-
-def _same_claim(claim: HoursClaim, **asked) -> bool:
-    return all(getattr(claim, name) == value for name, value in asked.items())
 
 
 @transaction.atomic
@@ -79,16 +64,17 @@ def claim_log(
     note: str = "",
     source_ref: str | None = None,
     source: str | None = None,
+    idempotency_key: str | None = None,
 ) -> HoursClaim:
     """Log time a volunteer gave. Pending until a coordinator decides, unless the
     activity approves claims of this length at once (then credits are issued now).
 
     A volunteer logs for themselves; only the programme's coordinators log for someone
     else (PermissionDenied). With a session, the date and time default to the
-    session's. `source_ref` makes the call idempotent: a claim already made with it is
-    returned when it asked for the same thing, and IdempotencyConflict is raised when
-    it asked for something else. `source=ClaimSource.MENTORING` (with a source_ref) marks
-    a claim made for a mentoring session: one per session, several a day allowed.
+    session's. With an `idempotency_key`, a retry returns the claim first made, and the
+    same key for another claim raises IdempotencyConflict. `source=ClaimSource.MENTORING`
+    (with a `source_ref` naming the record it is for) marks a claim made for a mentoring
+    session: one per session, several a day allowed.
     """
     if source not in (None, ClaimSource.MENTORING) or (source and not source_ref):
         raise ValueError("only mentoring claims, with a source_ref, name their source")
@@ -110,13 +96,13 @@ def claim_log(
         "minutes": minutes,
         "note": note,
     }
-    if source_ref is not None and (earlier := _replayed(source_ref, asked)) is not None:
-        return earlier
+    request = idempotent_request(
+        actor=actor, operation="claim.log", key=idempotency_key, programme=programme, request=asked
+    )
+    if request.replayed:
+        return request.result(HoursClaim)
     claim_check(volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes, note=note)
     volunteer_lock(volunteer)
-    if source_ref is not None and (earlier := _replayed(source_ref, asked)) is not None:
-        # A concurrent request with the same key committed while this one waited for the lock.
-        return earlier
     claim_limits_check(
         volunteer=volunteer, activity=activity, session=session, date=date, minutes=minutes, once_a_day=source is None
     )
@@ -155,7 +141,7 @@ def claim_log(
             % {"activity": activity.name, "limit": duration_text(activity.auto_approve_max_minutes)},
             changes={"rule": "activity.auto_approve_max_minutes", "limit": activity.auto_approve_max_minutes},
         )
-    return claim
+    return request.finish(claim)
 
 
 @transaction.atomic
@@ -203,15 +189,6 @@ def claim_amend(*, actor: User, claim: HoursClaim, date: dt.date, minutes: int, 
     return claim
 
 
-def _replayed(source_ref: str, asked: dict) -> HoursClaim | None:
-    earlier = HoursClaim.objects.filter(source_ref=source_ref).first()
-    if earlier is None:
-        return None
-    if not _same_claim(earlier, **asked):
-        raise IdempotencyConflict(source_ref)
-    return earlier
-
-
 # --- Deciding ----------------------------------------------------------------------------
 
 
@@ -241,18 +218,6 @@ def _locked(claim: HoursClaim) -> HoursClaim:
     )
 
 
-def _approval_replayed(claim: HoursClaim, idempotency_key: str | None) -> bool:
-    """True when this very approval request (same claim, same client key) already succeeded."""
-    if not idempotency_key or claim.status != ClaimStatus.APPROVED:
-        return False
-    return AuditEntry.objects.filter(
-        action="claim.approve",
-        target_type=HoursClaim._meta.label_lower,
-        target_id=claim.pk,
-        changes__idempotency_key=idempotency_key,
-    ).exists()
-
-
 @transaction.atomic
 def claim_approve(*, actor: User, claim: HoursClaim, idempotency_key: str | None = None) -> HoursClaim:
     """Approve a pending claim and issue its credits (coordinators of its programme, not
@@ -261,11 +226,17 @@ def claim_approve(*, actor: User, claim: HoursClaim, idempotency_key: str | None
     succeeded returns the claim instead of being refused."""
     claim = _locked(claim)
     _require_decider(actor, claim)
-    if _approval_replayed(claim, idempotency_key):
+    request = idempotent_request(
+        actor=actor,
+        operation="claim.approve",
+        key=idempotency_key,
+        programme=claim.programme,
+        request={"claim": claim.pk},
+    )
+    if request.replayed:
         return claim
     _require_pending(claim)
-    changes = {"idempotency_key": idempotency_key} if idempotency_key else None
-    return claim_credits_issue(claim, decided_by=actor, changes=changes)
+    return request.finish(claim_credits_issue(claim, decided_by=actor))
 
 
 @transaction.atomic
@@ -311,13 +282,43 @@ def claims_approve_bulk(*, actor: User, claims: list[HoursClaim], idempotency_ke
     The claims are locked and approved a chunk at a time, in primary-key order, in one
     database transaction per chunk; the checks that may refuse a claim run before
     anything of it is written, so a refusal leaves the rest of its chunk to go through.
+
+    With an `idempotency_key`, the request is recorded before the first chunk and each
+    claim it approves is recorded with its chunk: a retry of a request that finished
+    returns its first answer; a retry of one that stopped half-way (a lost worker)
+    reports the claims it approved as approved and carries on with the rest.
     """
+    ids = sorted({claim.pk for claim in claims})
+    request = None
+    if idempotency_key is not None:
+        with transaction.atomic():
+            request = idempotent_request(
+                actor=actor, operation="claims.approve", key=idempotency_key, request={"claims": ids}
+            )
+        if request.replayed and request.data is not None:
+            return _bulk_answer(request.data)
     result = BulkApproval()
     coordinated = coordinated_programme_ids(actor)
-    ids = sorted({claim.pk for claim in claims})
     for start in range(0, len(ids), BULK_CHUNK):
         _approve_chunk(actor, ids[start : start + BULK_CHUNK], coordinated, idempotency_key, result)
+    if request is not None:
+        with transaction.atomic():
+            request.finish(
+                data={
+                    "approved": [claim.pk for claim in result.approved],
+                    "refused": [[claim.pk, reason] for claim, reason in result.refused],
+                }
+            )
     return result
+
+
+def _bulk_answer(data: dict) -> BulkApproval:
+    """The answer a finished bulk approval gave, read again."""
+    claims = HoursClaim.objects.in_bulk([*data["approved"], *(pk for pk, _ in data["refused"])])
+    return BulkApproval(
+        approved=[claims[pk] for pk in data["approved"] if pk in claims],
+        refused=[(claims[pk], reason) for pk, reason in data["refused"] if pk in claims],
+    )
 
 
 def _save_approvals(claims: list[HoursClaim]) -> None:
@@ -347,7 +348,6 @@ def _approve_chunk(actor: User, ids: list[int], coordinated: set[int], idempoten
     }
     issuers: dict[int, Account] = {}
     earners: dict[tuple[int, int], Account] = {}
-    changes = {"idempotency_key": idempotency_key} if idempotency_key else None
     approved: list[HoursClaim] = []
     for pk in ids:
         claim = locked.get(pk)
@@ -360,7 +360,21 @@ def _approve_chunk(actor: User, ids: list[int], coordinated: set[int], idempoten
                 )
             if claim.volunteer.user_id == actor.pk:
                 raise PermissionDenied(_("Another coordinator must decide on your own claim."))
-            if _approval_replayed(claim, idempotency_key):
+            # Each claim's approval is recorded under the request's key: a retry after a lost
+            # chunk counts the claims this request approved, and pays none twice. The chunk's
+            # lock on the claims keeps a concurrent retry out between the look and the record.
+            claim_request = {
+                "actor": actor,
+                "operation": f"claims.approve:{claim.pk}",
+                "key": idempotency_key,
+                "programme": claim.programme,
+                "request": {"claim": claim.pk},
+            }
+            if (
+                idempotency_key is not None
+                and claim.status == ClaimStatus.APPROVED
+                and idempotent_replay(**claim_request) is not None
+            ):
                 result.approved.append(claim)
                 continue
             _require_pending(claim)
@@ -375,13 +389,15 @@ def _approve_chunk(actor: User, ids: list[int], coordinated: set[int], idempoten
         except (PermissionDenied, IdempotencyConflict) as exc:
             result.refused.append((claim, str(exc) or _("You may not approve this claim.")))
         else:
+            if idempotency_key is not None:
+                idempotent_request(**claim_request).finish(claim)
             claim_mark_approved(claim, decided_by=actor, txn=txn)
             approved.append(claim)
             result.approved.append(claim)
     # The claims' rows and audit entries are written together for the chunk: a refusal above
     # wrote nothing, and a database error here undoes the chunk's credits with them.
     _save_approvals(approved)
-    audit_records([approval_audit_entry(claim, decided_by=actor, changes=changes) for claim in approved])
+    audit_records([approval_audit_entry(claim, decided_by=actor) for claim in approved])
 
 
 @transaction.atomic

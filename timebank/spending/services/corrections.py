@@ -5,17 +5,19 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from ledger.selectors import transaction_key_used
 from ledger.services import transaction_reverse
 from ledger.types import Transaction
 from timebank.accounts.models import Programme, User
 from timebank.accounts.permissions import require_coordinator
 from timebank.accounts.services.audit import audit_record
+from timebank.accounts.services.idempotency import idempotent_request
 from timebank.spending.models import Voucher
 
 
 @transaction.atomic
-def ledger_transaction_reverse(*, actor: User, original: Transaction, reason: str, idempotency_key: str) -> Transaction:
+def ledger_transaction_reverse(
+    *, actor: User, original: Transaction, reason: str, idempotency_key: str | None = None
+) -> Transaction:
     """Reverse a transaction of a programme the actor coordinates, with a reason.
 
     Voucher holds and settlements are refused here: cancelling the voucher is
@@ -27,11 +29,18 @@ def ledger_transaction_reverse(*, actor: User, original: Transaction, reason: st
     require_coordinator(actor, programme)
     if Voucher.objects.filter(Q(hold_transaction=original) | Q(settled_transaction=original)).exists():
         raise ValidationError({"transaction": [_("This belongs to a voucher: cancel the voucher instead.")]})
-    key = f"reverse:{original.pk}:{idempotency_key}"
-    retry = transaction_key_used(idempotency_key=key)
-    reversal = transaction_reverse(original=original, reason=reason, created_by=actor, idempotency_key=key)
-    if retry:
-        return reversal
+    request = idempotent_request(
+        actor=actor,
+        operation="ledger.reverse",
+        key=idempotency_key,
+        programme=programme,
+        request={"transaction": original.pk, "reason": (reason or "").strip()},
+    )
+    if request.replayed:
+        return request.result(type(original))
+    reversal = transaction_reverse(
+        original=original, reason=reason, created_by=actor, idempotency_key=request.ledger_key()
+    )
     audit_record(
         actor=actor,
         action="ledger.reverse",
@@ -40,4 +49,4 @@ def ledger_transaction_reverse(*, actor: User, original: Transaction, reason: st
         reason=reason,
         changes={"reversal": reversal.pk},
     )
-    return reversal
+    return request.finish(reversal)

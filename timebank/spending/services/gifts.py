@@ -17,9 +17,9 @@ from timebank.accounts.credits import programme_account
 from timebank.accounts.models import Programme, User
 from timebank.accounts.permissions import require_coordinator
 from timebank.accounts.services.audit import audit_record
+from timebank.accounts.services.idempotency import idempotent_request
 from timebank.spending.models import Gift
 from timebank.spending.selectors.partners import active_programme_ids, programme_member_by_number
-from timebank.spending.services.redeem import ledger_key, replayed
 from timebank.volunteers.credits import volunteer_account
 from timebank.volunteers.models import VolunteerProfile
 
@@ -79,21 +79,18 @@ def _gift(
     recipient: VolunteerProfile | None,
     minutes: int,
     message: str,
-    key: str,
+    idempotency_key: str | None,
     action: str,
 ) -> Gift:
-    def same_request(gift: Gift) -> bool:
-        return (gift.programme_id, gift.giver_id, gift.recipient_id, gift.minutes, gift.message) == (
-            programme.pk,
-            giver.pk if giver else None,
-            recipient.pk if recipient else None,
-            minutes,
-            message,
-        )
-
-    first = replayed(Gift.objects.all(), "transaction", key, same_request)
-    if first is not None:
-        return first
+    asked = {
+        "giver": giver.pk if giver else None,
+        "recipient": recipient.pk if recipient else None,
+        "minutes": minutes,
+        "message": message,
+    }
+    request = idempotent_request(actor=actor, operation=action, key=idempotency_key, programme=programme, request=asked)
+    if request.replayed:
+        return request.result(Gift)
     fund = programme_account(programme, AccountKind.COMMUNITY_FUND)
     source = volunteer_account(programme, giver) if giver else fund
     target = volunteer_account(programme, recipient) if recipient else fund
@@ -101,25 +98,13 @@ def _gift(
         kind=TransactionKind.GIFT,
         scope_id=programme.pk,
         postings=[(source, -minutes), (target, minutes)],
-        idempotency_key=key,
+        idempotency_key=request.ledger_key(),
         created_by=actor,
         # Statements show the memo to both sides: it names no one.
         memo=MEMOS[action](),
-        request={
-            "operation": action,
-            "programme": programme.pk,
-            "giver": giver.pk if giver else None,
-            "recipient": recipient.pk if recipient else None,
-            "minutes": minutes,
-            "message": message,
-        },
+        request={"operation": action, "programme": programme.pk, **asked},
         field="minutes",
     )
-    # A retry that raced its first attempt gets the first transaction back from the ledger.
-    gift = Gift.objects.filter(transaction=txn).first()
-    if gift is not None:
-        gift.replayed = True
-        return gift
     gift = Gift.objects.create(
         programme=programme,
         giver=giver,
@@ -141,7 +126,7 @@ def _gift(
             "transaction": txn.pk,
         },
     )
-    return gift
+    return request.finish(gift)
 
 
 @transaction.atomic
@@ -174,7 +159,7 @@ def gift_to_member(
         recipient=recipient,
         minutes=minutes,
         message=message,
-        key=ledger_key("gift", actor, idempotency_key),
+        idempotency_key=idempotency_key,
         action="gift.member",
     )
 
@@ -200,7 +185,7 @@ def gift_to_fund(
         recipient=None,
         minutes=minutes,
         message=message,
-        key=ledger_key("gift", actor, idempotency_key),
+        idempotency_key=idempotency_key,
         action="gift.fund",
     )
 
@@ -231,6 +216,6 @@ def fund_grant(
         recipient=recipient,
         minutes=minutes,
         message=message,
-        key=ledger_key("fund-grant", actor, idempotency_key),
+        idempotency_key=idempotency_key,
         action="fund.grant",
     )

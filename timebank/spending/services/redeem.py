@@ -18,20 +18,19 @@ Races and retries:
 
 import datetime as dt
 import secrets
-import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from ledger.errors import IdempotencyConflict
 from ledger.services import transaction_post, transaction_reverse
 from ledger.types import AccountKind, TransactionKind
 from timebank.accounts.credits import programme_account
-from timebank.accounts.models import User
+from timebank.accounts.models import Programme, User
 from timebank.accounts.permissions import can_coordinate
 from timebank.accounts.services.audit import audit_record
+from timebank.accounts.services.idempotency import idempotent_request
 from timebank.spending.credits import partner_account
 from timebank.spending.models import Offer, PartnerVenue, Redemption, Voucher, VoucherStatus
 from timebank.spending.permissions import require_partner_staff, staffed_venue_ids
@@ -43,37 +42,6 @@ from timebank.volunteers.models import VolunteerProfile
 VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 VOUCHER_CODE_LENGTH = 8
 VOUCHER_VALID_DAYS = 30
-CLIENT_KEY_MAX = 100
-
-
-# --- Idempotency, shared with the gift services ---------------------------------------
-
-
-def ledger_key(operation: str, actor: User, client_key: str | None) -> str:
-    """The ledger idempotency key of a request: the client's Idempotency-Key (or a page's
-    form token), scoped to the operation and the person so keys of different people never
-    meet; a fresh key when the caller gave none (no retry protection asked for)."""
-    if client_key is None:
-        return f"{operation}:{uuid.uuid4().hex}"
-    client_key = client_key.strip()
-    if not 1 <= len(client_key) <= CLIENT_KEY_MAX or not client_key.isprintable():
-        raise ValidationError(
-            {"Idempotency-Key": [_("Give an Idempotency-Key of 1 to %(max)s characters.") % {"max": CLIENT_KEY_MAX}]}
-        )
-    return f"{operation}:{actor.pk}:{client_key}"
-
-
-def replayed(queryset: models.QuerySet, transaction_field: str, key: str, same_request) -> models.Model | None:
-    """The row an earlier request with this key created, marked `replayed = True`, or None.
-    Raises IdempotencyConflict when that row answers a different request (`same_request(row)`
-    is false)."""
-    row = queryset.filter(**{f"{transaction_field}__idempotency_key": key}).first()
-    if row is None:
-        return None
-    if not same_request(row):
-        raise IdempotencyConflict(key)
-    row.replayed = True
-    return row
 
 
 def lock_profile(volunteer: VolunteerProfile) -> None:
@@ -164,17 +132,18 @@ def voucher_issue(
     """
     if volunteer.user_id != actor.pk:
         raise PermissionDenied(_("Only the volunteer themselves may take a voucher."))
-    key = ledger_key("voucher", actor, idempotency_key)
-    lock_profile(volunteer)
-    first = replayed(
-        Voucher.objects.all(),
-        "hold_transaction",
-        key,
-        lambda v: (v.offer_id, v.volunteer_id) == (offer.pk, volunteer.pk),
-    )
-    if first is not None:
-        return first
     # The caller's copy may be stale: price, dates and limit are read as they are now.
+    offer = Offer.objects.select_related("venue__programme").get(pk=offer.pk)
+    request = idempotent_request(
+        actor=actor,
+        operation="voucher.issue",
+        key=idempotency_key,
+        programme=offer.venue.programme,
+        request={"offer": offer.pk, "volunteer": volunteer.pk},
+    )
+    if request.replayed:
+        return request.result(Voucher)
+    lock_profile(volunteer)
     offer = Offer.objects.select_related("venue__programme").get(pk=offer.pk)
     _check_spender(volunteer, offer)
     now = timezone.now()
@@ -188,7 +157,7 @@ def voucher_issue(
             (volunteer_account(programme, volunteer), -offer.price_minutes),
             (programme_account(programme, AccountKind.HELD), offer.price_minutes),
         ],
-        idempotency_key=key,
+        idempotency_key=request.ledger_key(),
         created_by=actor,
         memo=_("Voucher: %(offer)s at %(venue)s") % {"offer": offer.title, "venue": offer.venue.name},
         request={"operation": "voucher_issue", "offer": offer.pk, "volunteer": volunteer.pk},
@@ -209,7 +178,7 @@ def voucher_issue(
         programme=programme,
         changes={"offer": offer.title, "minutes": voucher.price_minutes, "transaction": hold.pk},
     )
-    return voucher
+    return request.finish(voucher)
 
 
 def _voucher_refusal(voucher: Voucher, now: dt.datetime) -> str | None:
@@ -246,23 +215,26 @@ def voucher_confirm(
         if not venue_ids:
             raise PermissionDenied(_("Only the staff of a partner venue may confirm vouchers."))
     code = normalise_code(code)
-    client_key = ledger_key("voucher-confirm", actor, idempotency_key) if idempotency_key is not None else None
-    pk = Voucher.objects.filter(code=code, offer__venue_id__in=venue_ids).values_list("pk", flat=True).first()
-    if pk is None:
+    found = (
+        Voucher.objects.filter(code=code, offer__venue_id__in=venue_ids)
+        .values_list("pk", "offer__venue__programme_id")
+        .first()
+    )
+    if found is None:
         raise ValidationError(
             {"code": [_("No voucher with this code is for your venue. Check the code and try again.")]}
         )
+    pk, programme_id = found
+    request = idempotent_request(
+        actor=actor,
+        operation="voucher.confirm",
+        key=idempotency_key,
+        programme=Programme.objects.get(pk=programme_id),
+        request={"voucher": pk, "venue": venue.pk if venue else None},
+    )
+    if request.replayed:
+        return request.result(Redemption)
     voucher = Voucher.objects.select_for_update().get(pk=pk)
-    if client_key is not None:
-        # Looked for under the voucher's lock, so a retry racing its first attempt still finds it.
-        first = replayed(
-            Redemption.objects.select_related("voucher"),
-            "transaction",
-            client_key,
-            lambda r: r.voucher_id == voucher.pk,
-        )
-        if first is not None:
-            return first
     now = timezone.now()
     refusal = _voucher_refusal(voucher, now)
     if refusal:
@@ -276,7 +248,8 @@ def voucher_confirm(
             (programme_account(programme, AccountKind.HELD), -voucher.price_minutes),
             (partner_account(offer.venue), voucher.price_minutes),
         ],
-        idempotency_key=client_key or f"voucher:{voucher.pk}:settle",
+        # Keyed by the voucher, not the request: a voucher pays once, whoever confirms it.
+        idempotency_key=f"voucher:{voucher.pk}:settle",
         created_by=actor,
         memo=_("Voucher %(code)s used: %(offer)s") % {"code": voucher.code, "offer": offer.title},
         request={"operation": "voucher_confirm", "voucher": voucher.pk},
@@ -304,7 +277,7 @@ def voucher_confirm(
         programme=programme,
         changes={"redemption": redemption.pk, "minutes": voucher.price_minutes, "transaction": settled.pk},
     )
-    return redemption
+    return request.finish(redemption)
 
 
 def _release(voucher: Voucher, *, status: str, actor: User | None, reason: str, key: str, now) -> Voucher:
@@ -335,22 +308,27 @@ def voucher_cancel(*, actor: User, voucher: Voucher, reason: str = "", idempoten
     programme = voucher.offer.venue.programme
     if voucher.volunteer.user_id != actor.pk and not can_coordinate(actor, programme):
         raise PermissionDenied(_("Only the volunteer who holds the voucher or a coordinator may cancel it."))
-    client_key = ledger_key("voucher-cancel", actor, idempotency_key) if idempotency_key is not None else None
+    reason = (reason or "").strip()[:300]
+    request = idempotent_request(
+        actor=actor,
+        operation="voucher.cancel",
+        key=idempotency_key,
+        programme=programme,
+        request={"voucher": voucher.pk, "reason": reason},
+    )
+    if request.replayed:
+        return request.result(Voucher)
     voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
-    if client_key is not None:
-        first = replayed(Voucher.objects.all(), "settled_transaction", client_key, lambda v: v.pk == voucher.pk)
-        if first is not None:
-            return first
     now = timezone.now()
     if voucher.status != VoucherStatus.ISSUED:
         raise ValidationError({"voucher": [_voucher_refusal(voucher, now)]})
-    reason = (reason or "").strip()[:300] or _("Voucher cancelled")
+    reason = reason or _("Voucher cancelled")
     _release(
         voucher,
         status=VoucherStatus.CANCELLED,
         actor=actor,
         reason=reason,
-        key=client_key or f"voucher:{voucher.pk}:release",
+        key=f"voucher:{voucher.pk}:release",
         now=now,
     )
     audit_record(
@@ -361,7 +339,7 @@ def voucher_cancel(*, actor: User, voucher: Voucher, reason: str = "", idempoten
         reason=reason,
         changes={"minutes": voucher.price_minutes, "transaction": voucher.settled_transaction_id},
     )
-    return voucher
+    return request.finish(voucher)
 
 
 def vouchers_expire(*, now: dt.datetime | None = None) -> int:
@@ -420,7 +398,6 @@ def redeem_at_till(
     require_partner_staff(actor, venue)
     if offer.venue_id != venue.pk:
         raise ValidationError({"offer": [_("Choose an offer of %(venue)s.") % {"venue": venue}]})
-    key = ledger_key("till", actor, idempotency_key)
     programme = venue.programme
     try:
         volunteer = programme_member_by_number(programme, membership_number)
@@ -432,15 +409,16 @@ def redeem_at_till(
                 ]
             }
         ) from None
-    lock_profile(volunteer)
-    first = replayed(
-        Redemption.objects.all(),
-        "transaction",
-        key,
-        lambda r: (r.offer_id, r.volunteer_id, r.venue_id) == (offer.pk, volunteer.pk, venue.pk),
+    request = idempotent_request(
+        actor=actor,
+        operation="till.redeem",
+        key=idempotency_key,
+        programme=programme,
+        request={"venue": venue.pk, "offer": offer.pk, "volunteer": volunteer.pk},
     )
-    if first is not None:
-        return first
+    if request.replayed:
+        return request.result(Redemption)
+    lock_profile(volunteer)
     offer = Offer.objects.select_related("venue__programme").get(pk=offer.pk)
     _check_available(offer, timezone.localdate())
     _check_monthly_limit(volunteer, offer)
@@ -451,7 +429,7 @@ def redeem_at_till(
             (volunteer_account(programme, volunteer), -offer.price_minutes),
             (partner_account(venue), offer.price_minutes),
         ],
-        idempotency_key=key,
+        idempotency_key=request.ledger_key(),
         created_by=actor,
         memo=_("%(offer)s at %(venue)s") % {"offer": offer.title, "venue": venue.name},
         request={"operation": "till", "venue": venue.pk, "offer": offer.pk, "volunteer": volunteer.pk},
@@ -473,4 +451,4 @@ def redeem_at_till(
         programme=programme,
         changes={"offer": offer.title, "minutes": offer.price_minutes, "transaction": paid.pk},
     )
-    return redemption
+    return request.finish(redemption)
