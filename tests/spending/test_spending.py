@@ -874,9 +874,54 @@ def sixteen_till_redemptions_against_five_credits() -> dict:
     return _race_report(world, outcomes, before)
 
 
+def one_key_each_retried_at_once_across_a_voucher_a_gift_and_the_till() -> dict:
+    """Three paths on Vera's balance at once, each request sent four times with its own
+    Idempotency-Key (a phone retrying): each happens once, and every retry answers it."""
+    world = _race_world("retries")
+    gym = _one_credit_gym_session(world)
+    rhys = volunteer_register(
+        actor=world.coordinator,
+        programme=world.programme,
+        full_name="Rhys Recipient",
+        status=MembershipStatus.ACTIVE,
+        consent_to_record=True,
+    )
+    results: dict[int, int] = {}
+    actions = [
+        lambda: voucher_issue(actor=world.vera.user, volunteer=world.vera, offer=world.swim, idempotency_key="tap"),
+        lambda: gift_to_member(
+            actor=world.vera.user,
+            giver=world.vera,
+            programme=world.programme,
+            membership_number=rhys.membership_number,
+            minutes=CREDIT,
+            idempotency_key="gift",
+        ),
+        lambda: redeem_at_till(
+            actor=world.partner,
+            venue=world.pool,
+            membership_number=world.vera.membership_number,
+            offer=gym,
+            idempotency_key="till",
+        ),
+    ] * 4
+    before = _last_rows()
+
+    def send(i):
+        results[i] = actions[i]().pk
+
+    outcomes = at_once(len(actions), send)
+    return {
+        **_race_report(world, outcomes, before),
+        "answers": {path: len({results.get(i) for i in range(n, len(actions), 3)}) for n, path in enumerate("vgt")},
+        "rhys": balance(world.programme, volunteer=rhys),
+    }
+
+
 RACES = {
     f.__name__: f
     for f in (
+        one_key_each_retried_at_once_across_a_voucher_a_gift_and_the_till,
         eight_tills_confirming_one_voucher,
         cancel_confirm_and_expiry_on_a_live_voucher,
         cancel_confirm_and_expiry_on_a_voucher_past_expiry,
@@ -902,7 +947,19 @@ def check_race(name: str, report: dict) -> None:
     """What each race must show, on either database."""
     assert report["problems"] == [], report
     written = report["written"]
-    if name == "eight_tills_confirming_one_voucher":
+    if name == "one_key_each_retried_at_once_across_a_voucher_a_gift_and_the_till":
+        assert report["outcomes"] == ["ok"] * 12, report
+        # Every retry of a request answered with the same row.
+        assert report["answers"] == {"v": 1, "g": 1, "t": 1}, report
+        assert report["balances"] == {"vera": 1 * CREDIT, "pool": 1 * CREDIT, "held": 2 * CREDIT}, report
+        assert report["rhys"] == CREDIT, report
+        assert written == _written(
+            vouchers=1,
+            redemptions=1,
+            transactions={"redeem": 2, "gift": 1},
+            audit={"voucher.issue": 1, "gift.member": 1, "redemption.till": 1},
+        )
+    elif name == "eight_tills_confirming_one_voucher":
         assert report["outcomes"] == ["ValidationError"] * 7 + ["ok"], report
         assert report["balances"] == {"vera": 3 * CREDIT, "pool": 2 * CREDIT, "held": 0}, report
         assert written == _written(redemptions=1, transactions={"redeem": 1}, audit={"voucher.redeem": 1})

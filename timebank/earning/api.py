@@ -293,8 +293,9 @@ def session_list(request, slug: str, query: Query[SessionQuery]):
     response={201: SessionOut, **WRITE_ERRORS},
     summary="Add a session",
 )
-def session_add(request, slug: str, payload: SessionIn):
-    """Add an occurrence of one of the programme's activities (coordinators)."""
+def session_add(request, slug: str, payload: SessionIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    """Add an occurrence of one of the programme's activities (coordinators). With an
+    `Idempotency-Key`, a retry returns the session first added."""
     user = request.auth
     programme = programme_get(user, slug)
     try:
@@ -307,6 +308,7 @@ def session_add(request, slug: str, payload: SessionIn):
         date=payload.date,
         duration_minutes=payload.duration_minutes,
         title=payload.title,
+        idempotency_key=idempotency_key,
     )
     return Status(201, session)
 

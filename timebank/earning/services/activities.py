@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from timebank.accounts.models import Programme, User
 from timebank.accounts.permissions import require_coordinator
 from timebank.accounts.services.audit import audit_record
+from timebank.accounts.services.idempotency import idempotent_request
 from timebank.common.durations import within_a_day
 from timebank.earning.models import Activity, ActivitySession, CreditRule
 
@@ -82,10 +83,17 @@ def activity_create(
 
 @transaction.atomic
 def activity_session_create(
-    *, actor: User, activity: Activity, date: dt.date, duration_minutes: int, title: str = ""
+    *,
+    actor: User,
+    activity: Activity,
+    date: dt.date,
+    duration_minutes: int,
+    title: str = "",
+    idempotency_key: str | None = None,
 ) -> ActivitySession:
     """Add an occurrence of an activity (the March tenants' meeting). It may lie in the
-    future; claims and attendance for it are accepted once its day has come."""
+    future; claims and attendance for it are accepted once its day has come. With an
+    `idempotency_key`, a retry returns the session first added."""
     programme = activity.programme
     require_coordinator(actor, programme)
     title = (title or "").strip()
@@ -102,6 +110,15 @@ def activity_session_create(
         errors["title"] = [_("Use 200 characters or fewer.")]
     if errors:
         raise ValidationError(errors)
+    request = idempotent_request(
+        actor=actor,
+        operation="activity_session.create",
+        key=idempotency_key,
+        programme=programme,
+        request={"activity": activity.pk, "date": date, "duration_minutes": duration_minutes, "title": title},
+    )
+    if request.replayed:
+        return request.result(ActivitySession)
     session = ActivitySession.objects.create(
         activity=activity, date=date, duration_minutes=duration_minutes, title=title, created_by=actor
     )
@@ -112,4 +129,4 @@ def activity_session_create(
         programme=programme,
         changes={"activity": activity.name, "date": date, "duration_minutes": duration_minutes, "title": title},
     )
-    return session
+    return request.finish(session)

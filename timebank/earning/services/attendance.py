@@ -91,7 +91,11 @@ def attendance_record(
     for volunteer in attendees:
         volunteer_lock(volunteer)
         standing = HoursClaim.objects.filter(volunteer=volunteer, session=session).exclude(status=ClaimStatus.REJECTED)
-        existing = standing.select_for_update(of=("self",)).select_related("programme", "activity", "volunteer").first()
+        existing = (
+            standing.select_for_update(of=("self",), no_key=True)
+            .select_related("programme", "activity", "volunteer")
+            .first()
+        )
         if existing is not None and existing.status == ClaimStatus.APPROVED:
             result.already.append(existing)
             continue

@@ -23,7 +23,7 @@ from ledger.selectors import reversal_of
 from ledger.services import transaction_reverse
 from ledger.types import Account, AccountKind, Transaction
 from timebank.accounts.credits import programme_account
-from timebank.accounts.models import User
+from timebank.accounts.models import Programme, User
 from timebank.accounts.permissions import can_coordinate, coordinated_programme_ids, require_coordinator
 from timebank.accounts.services.audit import audit_record, audit_records
 from timebank.accounts.services.idempotency import idempotent_replay, idempotent_request
@@ -149,7 +149,11 @@ def claim_amend(*, actor: User, claim: HoursClaim, date: dt.date, minutes: int, 
     """Change the date, time and note of a pending claim made for a record of its own (a
     mentoring session edited). A decided claim is not changed: its credits were issued
     or refused on the time it said, and a correction is a reversal (ValidationError)."""
-    claim = HoursClaim.objects.select_for_update().select_related("activity__programme", "volunteer").get(pk=claim.pk)
+    claim = (
+        HoursClaim.objects.select_for_update(no_key=True)
+        .select_related("activity__programme", "volunteer")
+        .get(pk=claim.pk)
+    )
     if claim.volunteer.user_id != actor.pk and not can_coordinate(actor, claim.programme):
         raise PermissionDenied(_("Only the volunteer or a coordinator of the programme may change this claim."))
     note = (note or "").strip()
@@ -212,7 +216,7 @@ def _require_decider(actor: User, claim: HoursClaim) -> None:
 
 def _locked(claim: HoursClaim) -> HoursClaim:
     return (
-        HoursClaim.objects.select_for_update(of=("self",))
+        HoursClaim.objects.select_for_update(of=("self",), no_key=True)
         .select_related("programme", "activity", "volunteer")
         .get(pk=claim.pk)
     )
@@ -291,9 +295,16 @@ def claims_approve_bulk(*, actor: User, claims: list[HoursClaim], idempotency_ke
     ids = sorted({claim.pk for claim in claims})
     request = None
     if idempotency_key is not None:
+        # The key belongs to the claims' programme; a request across programmes has its own scope.
+        programme_ids = {claim.programme_id for claim in claims}
+        programme = Programme.objects.get(pk=programme_ids.pop()) if len(programme_ids) == 1 else None
         with transaction.atomic():
             request = idempotent_request(
-                actor=actor, operation="claims.approve", key=idempotency_key, request={"claims": ids}
+                actor=actor,
+                operation="claims.approve",
+                key=idempotency_key,
+                programme=programme,
+                request={"claims": ids},
             )
         if request.replayed and request.data is not None:
             return _bulk_answer(request.data)
@@ -341,7 +352,7 @@ def _save_approvals(claims: list[HoursClaim]) -> None:
 def _approve_chunk(actor: User, ids: list[int], coordinated: set[int], idempotency_key, result: BulkApproval):
     locked = {
         claim.pk: claim
-        for claim in HoursClaim.objects.select_for_update(of=("self",))
+        for claim in HoursClaim.objects.select_for_update(of=("self",), no_key=True)
         .select_related("programme", "activity", "volunteer")
         .filter(pk__in=ids)
         .order_by("pk")

@@ -114,7 +114,7 @@ def partner_venue_update(*, actor: User, venue: PartnerVenue, **changes) -> Part
     unknown = set(changes) - set(VENUE_FIELDS)
     if unknown:
         raise ValueError(f"partner_venue_update does not change {sorted(unknown)}")
-    venue = PartnerVenue.objects.select_for_update().get(pk=venue.pk)
+    venue = PartnerVenue.objects.select_for_update(no_key=True).get(pk=venue.pk)
     data = _clean_venue(changes, venue.programme, venue)
     changed = {name: [getattr(venue, name), value] for name, value in data.items() if getattr(venue, name) != value}
     if not changed:
@@ -286,7 +286,9 @@ def offer_update(*, actor: User, offer: Offer, **changes) -> Offer:
     unknown = set(changes) - set(OFFER_FIELDS)
     if unknown:
         raise ValueError(f"offer_update does not change {sorted(unknown)}")
-    offer = Offer.objects.select_related("venue__programme").select_for_update(of=("self",)).get(pk=offer.pk)
+    offer = (
+        Offer.objects.select_related("venue__programme").select_for_update(of=("self",), no_key=True).get(pk=offer.pk)
+    )
     data = _clean_offer(changes, offer.venue, offer)
     changed = {name: [getattr(offer, name), value] for name, value in data.items() if getattr(offer, name) != value}
     if not changed:

@@ -37,16 +37,12 @@ from timebank.spending.permissions import require_partner_staff, staffed_venue_i
 from timebank.spending.selectors.partners import active_programme_ids, monthly_uses, programme_member_by_number
 from timebank.volunteers.credits import volunteer_account
 from timebank.volunteers.models import VolunteerProfile
+from timebank.volunteers.services.locks import volunteer_lock
 
 # Letters and digits nobody misreads at a till: no 0/O, 1/I.
 VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 VOUCHER_CODE_LENGTH = 8
 VOUCHER_VALID_DAYS = 30
-
-
-def lock_profile(volunteer: VolunteerProfile) -> None:
-    """Serialise a volunteer's spending: the monthly limit is counted under this lock."""
-    VolunteerProfile.objects.select_for_update().filter(pk=volunteer.pk).values_list("pk", flat=True).get()
 
 
 # --- Checks ------------------------------------------------------------------------------
@@ -143,7 +139,8 @@ def voucher_issue(
     )
     if request.replayed:
         return request.result(Voucher)
-    lock_profile(volunteer)
+    # Serialises the volunteer's spending: the monthly limit is counted under this lock.
+    volunteer_lock(volunteer)
     offer = Offer.objects.select_related("venue__programme").get(pk=offer.pk)
     _check_spender(volunteer, offer)
     now = timezone.now()
@@ -234,7 +231,7 @@ def voucher_confirm(
     )
     if request.replayed:
         return request.result(Redemption)
-    voucher = Voucher.objects.select_for_update().get(pk=pk)
+    voucher = Voucher.objects.select_for_update(no_key=True).get(pk=pk)
     now = timezone.now()
     refusal = _voucher_refusal(voucher, now)
     if refusal:
@@ -318,7 +315,7 @@ def voucher_cancel(*, actor: User, voucher: Voucher, reason: str = "", idempoten
     )
     if request.replayed:
         return request.result(Voucher)
-    voucher = Voucher.objects.select_for_update().get(pk=voucher.pk)
+    voucher = Voucher.objects.select_for_update(no_key=True).get(pk=voucher.pk)
     now = timezone.now()
     if voucher.status != VoucherStatus.ISSUED:
         raise ValidationError({"voucher": [_voucher_refusal(voucher, now)]})
@@ -352,7 +349,7 @@ def vouchers_expire(*, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def _voucher_expire(pk: int, now: dt.datetime) -> bool:
-    voucher = Voucher.objects.select_for_update().get(pk=pk)
+    voucher = Voucher.objects.select_for_update(no_key=True).get(pk=pk)
     # Re-read under the lock: the volunteer may have cancelled it, or the partner confirmed it.
     if voucher.status != VoucherStatus.ISSUED or voucher.expires_at > now:
         return False
@@ -418,7 +415,8 @@ def redeem_at_till(
     )
     if request.replayed:
         return request.result(Redemption)
-    lock_profile(volunteer)
+    # Serialises the volunteer's spending: the monthly limit is counted under this lock.
+    volunteer_lock(volunteer)
     offer = Offer.objects.select_related("venue__programme").get(pk=offer.pk)
     _check_available(offer, timezone.localdate())
     _check_monthly_limit(volunteer, offer)

@@ -248,7 +248,7 @@ def background_check_verify(*, actor: User, check: BackgroundCheck) -> Backgroun
 def _verify(*, actor: User, record: TrainingRecord | BackgroundCheck, programme: Programme, action: str):
     require_coordinator(actor, programme)
     # Re-read under a lock so two coordinators verifying at once write one audit entry.
-    record = type(record).objects.select_for_update().get(pk=record.pk)
+    record = type(record).objects.select_for_update(no_key=True).get(pk=record.pk)
     if record.verified_at is None:
         record.verified_by, record.verified_at = actor, timezone.now()
         record.save(update_fields=["verified_by", "verified_at"])

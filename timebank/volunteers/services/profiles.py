@@ -332,9 +332,9 @@ def volunteer_update(
     """
     if volunteer.user_id != actor.id:
         require_manage_volunteer(actor, volunteer)
-    volunteer = VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
+    volunteer = VolunteerProfile.objects.select_for_update(no_key=True).get(pk=volunteer.pk)
     # Locked too: whether the person can sign in decides who may change their e-mail.
-    volunteer.user = User.objects.select_for_update().get(pk=volunteer.user_id)
+    volunteer.user = User.objects.select_for_update(no_key=True).get(pk=volunteer.user_id)
     skill_programme_ids = volunteer_programme_ids(volunteer)
     if volunteer.user_id != actor.id and not is_admin(actor):
         skill_programme_ids &= coordinated_programme_ids(actor)
@@ -427,7 +427,7 @@ def membership_status_change(
     on = on or timezone.localdate()
     if on > timezone.localdate():
         raise ValidationError({"on": [_("The date cannot be in the future.")]})
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = Membership.objects.select_for_update(no_key=True).get(pk=membership.pk)
     if membership.status == status:
         return membership
     before = membership.status
@@ -451,7 +451,7 @@ def consent_give(*, actor: User, volunteer: VolunteerProfile, purpose: str, note
         require_manage_volunteer(actor, volunteer)
     if purpose not in ConsentPurpose.values:
         raise ValidationError({"purpose": [_("Choose a purpose from the list.")]})
-    VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
+    VolunteerProfile.objects.select_for_update(no_key=True).get(pk=volunteer.pk)
     standing = volunteer.consents.filter(purpose=purpose, withdrawn_at__isnull=True).first()
     if standing:
         return standing
@@ -470,8 +470,8 @@ def consent_withdraw(*, actor: User, consent: Consent, reason: str = "") -> Cons
         require_manage_volunteer(actor, volunteer)
     # The profile first, as volunteer_demographics_set does: whichever of the two
     # runs second sees the other's outcome, so demographics never outlive the consent.
-    VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
-    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    VolunteerProfile.objects.select_for_update(no_key=True).get(pk=volunteer.pk)
+    consent = Consent.objects.select_for_update(no_key=True).get(pk=consent.pk)
     if consent.withdrawn_at is not None:
         raise ValidationError({"consent": [_("This consent was already withdrawn.")]})
     consent.withdrawn_at, consent.withdrawn_by = timezone.now(), actor
@@ -494,7 +494,7 @@ def volunteer_demographics_set(*, actor: User, volunteer: VolunteerProfile, demo
     if volunteer.user_id != actor.id:
         require_manage_volunteer(actor, volunteer)
     # Locked before the consent is read; consent_withdraw takes the same lock first.
-    volunteer = VolunteerProfile.objects.select_for_update().get(pk=volunteer.pk)
+    volunteer = VolunteerProfile.objects.select_for_update(no_key=True).get(pk=volunteer.pk)
     if not volunteer.consents.filter(purpose=ConsentPurpose.DEMOGRAPHICS, withdrawn_at__isnull=True).exists():
         raise ValidationError({"demographics": [_("Record the person's consent to demographics first.")]})
     unknown = set(demographics) - DEMOGRAPHIC_KEYS
