@@ -12,6 +12,7 @@ from impact import selectors, services
 from impact.models import RequestStatus, StatementRequest
 from impact.views import DOWNLOADS, download_response
 from timebank.accounts.selectors.programmes import programme_get
+from timebank.common.api import IDEMPOTENCY_KEY
 from timebank.problems import READ_ERRORS, WRITE_ERRORS, Problem
 
 router = Router(tags=["impact"])
@@ -57,9 +58,10 @@ class StatementOut(Schema):
 
 
 @router.post("/impact/statements", response={202: StatementOut, 429: Problem, **WRITE_ERRORS}, summary="Ask for one")
-def statement_ask(request, payload: StatementIn):
+def statement_ask(request, payload: StatementIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     """Queues the build and answers 202 at once; poll the statement until its status is
-    `ready` (or `failed`). 429, with Retry-After, past the hourly limit."""
+    `ready` (or `failed`). 429, with Retry-After, past the hourly limit. A retry with the same
+    Idempotency-Key answers with the first request (202), and never counts towards the limit."""
     reportable = {p.slug: p for p in selectors.reportable_programmes(request.auth)}
     if payload.programmes:
         # A programme the caller holds no role in is not found (404); one they volunteer
@@ -74,6 +76,7 @@ def statement_ask(request, payload: StatementIn):
             start=payload.start,
             end=payload.end,
             include_demographics=payload.include_demographics,
+            idempotency_key=idempotency_key,
         )
     except services.RateLimited as exc:
         error = HttpError(429, exc.message)

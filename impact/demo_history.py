@@ -561,7 +561,7 @@ def _mentoring_history(day: dt.date, people: dict) -> None:
                     date=date,
                     minutes=SESSION_MINUTES[(index + number) % len(SESSION_MINUTES)],
                     mode=SESSION_MODES[(index + number) % len(SESSION_MODES)],
-                    key=f"history-{mentorship.pk}-{number}",
+                    idempotency_key=f"history-{mentorship.pk}-{number}",
                 ).claim
             )
         _goals(mentorship, mentor[name].user, topics, index, starts_on, ends_on, reason, day)

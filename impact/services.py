@@ -2,36 +2,31 @@
 statement. Each validates, changes, and writes its audit entry in one transaction."""
 
 import datetime as dt
-import logging
 import math
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from impact.documents import checksum_of, figures_csv, figures_json, statement_pdf
-from impact.figures import statement_figures
 from impact.models import (
     CostCategory,
     ImpactNarrative,
-    ImpactStatement,
     OutcomeBasis,
     OutcomeRecord,
     OutcomeValue,
     ProgrammeCost,
-    RequestStatus,
     StatementRequest,
 )
 from impact.selectors import reportable_programmes
+from impact.tasks import build_statement
 from timebank.accounts.models import Programme, Role, User
 from timebank.accounts.permissions import is_admin, programme_ids_with_role, require_coordinator
 from timebank.accounts.services.audit import audit_record
-
-logger = logging.getLogger(__name__)
+from timebank.accounts.services.idempotency import idempotent_request
 
 # A statement covers at most this many days: the figures of longer periods are better
 # read as several statements side by side.
@@ -203,13 +198,17 @@ def statement_request(
     start: dt.date,
     end: dt.date,
     include_demographics: bool = False,
+    idempotency_key: str | None = None,
 ) -> StatementRequest:
     """Ask for a statement of `programmes` from `start` to `end`; a Celery task builds it
     after the commit. Funders may ask only of the programmes they fund, coordinators of
     theirs (their statements say they are previews).
 
     Raises PermissionDenied, ValidationError naming the field, or RateLimited when the
-    person asked for IMPACT_REQUESTS_PER_HOUR statements in the last hour."""
+    person asked for IMPACT_REQUESTS_PER_HOUR statements in the last hour. A retry with
+    the same `idempotency_key` returns the first request, and does not count towards the
+    limit; the same key for another statement raises IdempotencyConflict. The key belongs
+    to its programme when the statement is of one, to the person alone when of several."""
     programmes = sorted(set(programmes), key=lambda p: p.pk)
     if not programmes:
         raise ValidationError({"programmes": _("Choose at least one programme.")})
@@ -228,10 +227,24 @@ def statement_request(
 
     limit = settings.IMPACT_REQUESTS_PER_HOUR
     with transaction.atomic():
+        asked = idempotent_request(
+            actor=actor,
+            operation="impact.statement",
+            key=idempotency_key,
+            programme=programmes[0] if len(programmes) == 1 else None,
+            request={
+                "programmes": [p.pk for p in programmes],
+                "start": start,
+                "end": end,
+                "include_demographics": include_demographics,
+            },
+        )
+        if asked.replayed:
+            return asked.result(StatementRequest)
         # The person's own rows, locked, so two requests at once cannot both slip under the limit.
         since = timezone.now() - timedelta(hours=1)
         recent = list(
-            StatementRequest.objects.select_for_update()
+            StatementRequest.objects.select_for_update(no_key=True)
             .filter(requested_by=actor, requested_at__gte=since)
             .order_by("requested_at")
             .values_list("requested_at", flat=True)
@@ -258,10 +271,8 @@ def statement_request(
             programme=programmes[0] if len(programmes) == 1 else None,
             changes={"programmes": [p.slug for p in programmes], "start": start, "end": end},
         )
-        from impact.tasks import build_statement
-
         transaction.on_commit(lambda: build_statement.delay(request.pk))
-    return request
+        return asked.finish(request)
 
 
 def _prepared_for(actor: User, programmes: list[Programme]) -> str:
@@ -270,78 +281,3 @@ def _prepared_for(actor: User, programmes: list[Programme]) -> str:
     if not is_admin(actor) and all(p.pk in funded for p in programmes):
         return name
     return _("Preview for the coordinators (%(name)s)") % {"name": name}
-
-
-# --- Building it ------------------------------------------------------------------------
-
-
-def _progress(request_id: int, **fields) -> None:
-    # Its own short transaction, so the waiting page sees it while the build goes on.
-    StatementRequest.objects.filter(pk=request_id).update(**fields)
-
-
-def statement_build(*, request_id: int) -> ImpactStatement | None:
-    """Build what the request asked for, or find the stored statement of the same figures.
-
-    Safe to run twice, even at once: a request already built is returned as it is, and the
-    figures' checksum is unique, so two builds of the same figures store one document.
-    A failure is recorded on the request (the person sees it) and logged, not raised."""
-    with transaction.atomic():
-        request = StatementRequest.objects.select_for_update().filter(pk=request_id).first()
-        if request is None:
-            return None
-        if request.status == RequestStatus.READY:
-            return request.statement
-        request.status, request.progress, request.stage = RequestStatus.BUILDING, 10, "Computing the figures"
-        request.save(update_fields=["status", "progress", "stage"])
-    try:
-        programmes = list(request.programmes.select_related("organisation"))
-        figures = statement_figures(
-            programmes,
-            start=request.start,
-            end=request.end,
-            prepared_for=request.prepared_for,
-            include_demographics=request.include_demographics,
-        )
-        text = figures_json(figures)
-        checksum = checksum_of(text)
-        statement = ImpactStatement.objects.filter(checksum=checksum).first()
-        if statement is None:
-            _progress(request_id, progress=40, stage="Drawing the PDF")
-            built_on = timezone.localdate()
-            pdf = statement_pdf(figures, checksum=checksum, built_on=built_on)
-            _progress(request_id, progress=90, stage="Storing the documents")
-            statement = _store(checksum, text, figures_csv(figures), pdf, request, programmes)
-    except Exception as exc:
-        logger.exception("impact statement %s failed", request_id)
-        _progress(
-            request_id,
-            status=RequestStatus.FAILED,
-            stage="",
-            error=f"The statement could not be built ({exc.__class__.__name__}).",
-            finished_at=timezone.now(),
-        )
-        return None
-    with transaction.atomic():
-        StatementRequest.objects.filter(pk=request_id).update(
-            status=RequestStatus.READY, progress=100, stage="", statement=statement, finished_at=timezone.now()
-        )
-    return statement
-
-
-def _store(checksum, text, csv_text, pdf, request, programmes) -> ImpactStatement:
-    try:
-        with transaction.atomic():
-            statement = ImpactStatement.objects.create(
-                checksum=checksum,
-                start=request.start,
-                end=request.end,
-                figures_json=text,
-                csv=csv_text,
-                pdf=pdf,
-            )
-            statement.programmes.set(programmes)
-    except IntegrityError:
-        # Another build of the same figures stored it first: use theirs.
-        statement = ImpactStatement.objects.get(checksum=checksum)
-    return statement

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from impact.services import statement_build
+from impact.building import statement_build
 
 
 @shared_task

@@ -5,6 +5,10 @@ Needs, candidates and batch runs are for the coordinators of the programme (404
 for anyone else: we do not confirm a need exists); a volunteer answers their own
 offers and signs up for shifts. Errors come in the one problem+json shape of
 timebank.api.
+
+Every write that creates or moves a match, and starting a batch run, takes the
+Idempotency-Key header: a retry answers with the first result and status, the same key
+for another request 409.
 """
 
 import datetime as dt
@@ -18,6 +22,7 @@ from matching import selectors, services
 from matching.models import LIVE_STATUSES
 from matching.task_services import ShiftSpec, task_create
 from timebank.accounts.selectors.programmes import programme_get
+from timebank.common.api import IDEMPOTENCY_KEY
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.training.models import CheckType, Course
 from timebank.volunteers.models import Skill
@@ -149,7 +154,11 @@ class TaskIn(Schema):
 
 
 class BatchRunIn(Schema):
-    request_key: str = Field("", max_length=64, description="Resend on a retry: the same key returns the same run.")
+    request_key: str = Field(
+        "",
+        max_length=100,
+        description="The Idempotency-Key, for a client that cannot send the header (the header wins).",
+    )
 
 
 class BatchRunOut(Schema):
@@ -174,7 +183,7 @@ class BatchRunOut(Schema):
 
 
 class BatchRunQuery(Schema):
-    key: str = ""
+    key: str = Field("", description="Only the runs you started with this key (Idempotency-Key or request_key).")
 
 
 # --- Needs --------------------------------------------------------------------------------
@@ -303,19 +312,22 @@ def need_match_list(request, need_id: int):
 @router.post(
     "/matching/needs/{need_id}/matches", response={201: MatchOut, **WRITE_ERRORS}, summary="Propose a volunteer"
 )
-def need_propose(request, need_id: int, payload: ProposeIn):
+def need_propose(request, need_id: int, payload: ProposeIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     need = selectors.need_get(request.auth, need_id)
     volunteer = volunteer_get(request.auth, payload.volunteer)
-    return Status(201, services.match_propose(actor=request.auth, need=need, volunteer=volunteer, offer=payload.offer))
+    match = services.match_propose(
+        actor=request.auth, need=need, volunteer=volunteer, offer=payload.offer, idempotency_key=idempotency_key
+    )
+    return Status(201, match)
 
 
 @router.post(
     "/matching/needs/{need_id}/signup", response={201: MatchOut, **WRITE_ERRORS}, summary="Sign up for a shift"
 )
-def need_signup(request, need_id: int):
+def need_signup(request, need_id: int, idempotency_key: str | None = IDEMPOTENCY_KEY):
     """A volunteer signs up for a shift of their programme, if the matching rules say they may."""
     need = selectors.signup_need_get(request.auth, need_id)
-    return Status(201, services.task_signup(actor=request.auth, need=need))
+    return Status(201, services.task_signup(actor=request.auth, need=need, idempotency_key=idempotency_key))
 
 
 # --- Matches ------------------------------------------------------------------------------
@@ -336,13 +348,17 @@ def _mine(request, match_id):
 
 
 @router.post("/matching/matches/{match_id}/offer", response={200: MatchOut, **WRITE_ERRORS}, summary="Offer")
-def match_offer(request, match_id: int):
-    return services.match_offer(actor=request.auth, match=_coordinated(request, match_id))
+def match_offer(request, match_id: int, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    return services.match_offer(
+        actor=request.auth, match=_coordinated(request, match_id), idempotency_key=idempotency_key
+    )
 
 
 @router.post("/matching/matches/{match_id}/accept", response={200: MatchOut, **WRITE_ERRORS}, summary="Accept")
-def match_accept(request, match_id: int):
-    return services.match_accept(actor=request.auth, match=_mine(request, match_id))
+def match_accept(request, match_id: int, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    """422 when the offer no longer holds, or what it starts cannot be (a mentorship for a
+    mentoring need): the offer then stays open."""
+    return services.match_accept(actor=request.auth, match=_mine(request, match_id), idempotency_key=idempotency_key)
 
 
 class DeclineOut(Schema):
@@ -351,26 +367,38 @@ class DeclineOut(Schema):
 
 
 @router.post("/matching/matches/{match_id}/decline", response={200: DeclineOut, **WRITE_ERRORS}, summary="Decline")
-def match_decline(request, match_id: int, payload: ReasonIn):
+def match_decline(request, match_id: int, payload: ReasonIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     declined, following = services.match_decline(
-        actor=request.auth, match=_mine(request, match_id), reason=payload.reason
+        actor=request.auth, match=_mine(request, match_id), reason=payload.reason, idempotency_key=idempotency_key
     )
     return {"declined": declined, "offered_next": following}
 
 
 @router.post("/matching/matches/{match_id}/activate", response={200: MatchOut, **WRITE_ERRORS}, summary="Start")
-def match_activate(request, match_id: int):
-    return services.match_activate(actor=request.auth, match=_coordinated(request, match_id))
+def match_activate(request, match_id: int, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    return services.match_activate(
+        actor=request.auth, match=_coordinated(request, match_id), idempotency_key=idempotency_key
+    )
 
 
 @router.post("/matching/matches/{match_id}/close", response={200: MatchOut, **WRITE_ERRORS}, summary="Close")
-def match_close(request, match_id: int, payload: ReasonIn):
-    return services.match_close(actor=request.auth, match=_coordinated(request, match_id), reason=payload.reason)
+def match_close(request, match_id: int, payload: ReasonIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    return services.match_close(
+        actor=request.auth,
+        match=_coordinated(request, match_id),
+        reason=payload.reason,
+        idempotency_key=idempotency_key,
+    )
 
 
 @router.post("/matching/matches/{match_id}/withdraw", response={200: MatchOut, **WRITE_ERRORS}, summary="Withdraw")
-def match_withdraw(request, match_id: int, payload: ReasonIn):
-    return services.match_withdraw(actor=request.auth, match=_coordinated(request, match_id), reason=payload.reason)
+def match_withdraw(request, match_id: int, payload: ReasonIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    return services.match_withdraw(
+        actor=request.auth,
+        match=_coordinated(request, match_id),
+        reason=payload.reason,
+        idempotency_key=idempotency_key,
+    )
 
 
 # --- Batch runs ---------------------------------------------------------------------------
@@ -381,11 +409,13 @@ def match_withdraw(request, match_id: int, payload: ReasonIn):
     response={202: BatchRunOut, **WRITE_ERRORS},
     summary="Run a batch assignment",
 )
-def batch_run_start(request, slug: str, payload: BatchRunIn):
+def batch_run_start(request, slug: str, payload: BatchRunIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
     """Queue a batch over every open need of the programme; poll the run for its progress.
     Proposals are written when it is done (coordinators)."""
     programme = programme_get(request.auth, slug)
-    run = services.batch_run_request(actor=request.auth, programme=programme, request_key=payload.request_key)
+    if idempotency_key is None:
+        idempotency_key = payload.request_key or None
+    run = services.batch_run_request(actor=request.auth, programme=programme, idempotency_key=idempotency_key)
     run.refresh_from_db()
     return Status(202, run)
 
@@ -393,8 +423,9 @@ def batch_run_start(request, slug: str, payload: BatchRunIn):
 @router.get("/matching/batch-runs", response={200: list[BatchRunOut], **READ_ERRORS}, summary="Batch runs")
 @paginate(LimitOffsetPagination)
 def batch_run_list(request, query: Query[BatchRunQuery]):
-    runs = selectors.batch_runs_for(request.auth)
-    return runs.filter(request_key=query.key) if query.key else runs
+    if query.key:
+        return selectors.batch_runs_by_key(request.auth, query.key)
+    return selectors.batch_runs_for(request.auth)
 
 
 @router.get("/matching/batch-runs/{run_id}", response={200: BatchRunOut, **READ_ERRORS}, summary="A batch run")

@@ -167,7 +167,7 @@ def build_problem(needs, pool, weights, on_progress=None):
 def batch_run_execute(run_id: int) -> BatchRun:
     """Run a queued batch: score, solve, write the proposals and the results table."""
     with transaction.atomic():
-        run = BatchRun.objects.select_for_update().select_related("programme", "started_by").get(pk=run_id)
+        run = BatchRun.objects.select_for_update(no_key=True).select_related("programme", "started_by").get(pk=run_id)
         if run.status != BatchStatus.QUEUED:
             return run
         run.status = BatchStatus.RUNNING
@@ -212,14 +212,22 @@ def _execute(run: BatchRun) -> BatchRun:
     with transaction.atomic():
         # Lock the needs in primary-key order and count their places again: a coordinator
         # may have proposed someone while the run was scoring.
-        locked = {n.pk: n for n in Need.objects.select_for_update().filter(pk__in=[n.pk for n in needs]).order_by("pk")}
+        locked = {
+            n.pk: n
+            for n in Need.objects.select_for_update(no_key=True).filter(pk__in=[n.pk for n in needs]).order_by("pk")
+        }
         live = defaultdict(set)
         for need_id, volunteer_id in Match.objects.filter(need_id__in=locked, status__in=LIVE_STATUSES).values_list(
             "need_id", "volunteer_id"
         ):
             live[need_id].add(volunteer_id)
         volunteer_ids = sorted({int(pool.ids[p[0]]) for picks in proposed_by_need.values() for p in picks})
-        list(VolunteerProfile.objects.select_for_update().filter(pk__in=volunteer_ids).order_by("pk").values_list("pk"))
+        list(
+            VolunteerProfile.objects.select_for_update(no_key=True)
+            .filter(pk__in=volunteer_ids)
+            .order_by("pk")
+            .values_list("pk")
+        )
         results, matches = [], []
         for position, info in enumerate(per_need):
             need = info["need"]

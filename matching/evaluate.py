@@ -32,6 +32,7 @@ from matching.models import LIVE_STATUSES, MatchingWeights, MatchStatus, Need, N
 from matching.pool import KM_PER_DEGREE, SLOT_MINUTES, WEEK_SLOTS, Pool, local_date, slots_between, week_slot
 from timebank.accounts.models import Role
 from timebank.common.languages import language_name
+from timebank.training.models import CheckType, Course
 
 COMPONENTS = ("skills", "languages", "distance", "availability", "topics", "continuity", "load")
 CONSTRAINTS = (
@@ -462,8 +463,6 @@ def need_requirements(need: Need, pool: Pool) -> list[tuple[str, int]]:
 
 def label_requirements(pool: Pool, keys) -> None:
     """Name the requirements in `keys` for the sentences (one query per kind)."""
-    from timebank.training.models import CheckType, Course
-
     course_ids = [pk for kind, pk in keys if kind == "course"]
     check_ids = [pk for kind, pk in keys if kind == "check"]
     for course in Course.objects.filter(pk__in=course_ids):

@@ -229,9 +229,10 @@ class BatchRun(models.Model):
     status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     stage = models.CharField(max_length=100, blank=True)
+    # A retried or double-clicked start finds its run through the idempotency record of
+    # (who started it, the programme, "matching.batch_run", their key): a key never
+    # reaches another person's or another programme's run.
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    # Sent by the page with the request, so a retried or double-clicked start finds its run.
-    request_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     needs_considered = models.PositiveIntegerField(default=0)

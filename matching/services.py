@@ -10,6 +10,12 @@ Places are counted under a lock on the need row, so two coordinators, or a
 coordinator and a batch, cannot fill more places than the need has; the unique
 constraint on live matches refuses a second live match of one volunteer to one
 need whatever happens.
+
+A write a client may retry (proposing, signing up, every move of a match, a batch run)
+takes the client's `idempotency_key` and goes through the one idempotency mechanism
+(timebank.accounts.services.idempotency), scoped to the person, the need's programme and
+the operation: a retry returns the first result, the same key for another request
+raises IdempotencyConflict.
 """
 
 import django.dispatch
@@ -33,15 +39,21 @@ from matching.models import (
     Task,
 )
 from matching.pool import load_pool
+from matching.tasks import run_batch
 from timebank.accounts.models import Programme, User
 from timebank.accounts.permissions import require_coordinator
 from timebank.accounts.services.audit import audit_record
+from timebank.accounts.services.idempotency import IdempotentRequest, idempotent_request
 from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.services.locks import volunteer_lock
 
-# Sent after commit when a volunteer accepts; mentoring listens for mentoring needs
-# (so this app never imports mentoring).
+# Sent inside the accepting transaction, with `match` and `actor` (who accepted);
+# mentoring listens for mentoring needs (so this app never imports mentoring). A receiver
+# that raises refuses the acceptance: nothing of it is kept.
 match_accepted = django.dispatch.Signal()
+
+# The operation a batch run is asked as: the page and the API look a run up by its key through it.
+BATCH_RUN = "matching.batch_run"
 
 TRANSITIONS = {
     "offer": (MatchStatus.PROPOSED,),
@@ -198,7 +210,7 @@ def _require_eligible(need: Need, volunteer: VolunteerProfile) -> Evaluation:
 
 
 def _lock_need(need: Need) -> Need:
-    return Need.objects.select_for_update().get(pk=need.pk)
+    return Need.objects.select_for_update(no_key=True).get(pk=need.pk)
 
 
 def _places_left(need: Need) -> int:
@@ -236,11 +248,39 @@ def _create_match(
     return match
 
 
+def _match_request(actor: User, operation: str, match: Match, key: str | None, **asked) -> IdempotentRequest:
+    """The retryable request `operation` on one match, scoped to its need's programme."""
+    return idempotent_request(
+        actor=actor,
+        operation=operation,
+        key=key,
+        programme=match.need.programme,
+        request={"match": match.pk, **asked},
+    )
+
+
 @transaction.atomic
-def match_propose(*, actor: User, need: Need, volunteer: VolunteerProfile, offer: bool = False) -> Match:
+def match_propose(
+    *,
+    actor: User,
+    need: Need,
+    volunteer: VolunteerProfile,
+    offer: bool = False,
+    idempotency_key: str | None = None,
+) -> Match:
     """Propose (or, with offer=True, offer at once) the need to an eligible volunteer.
-    Raises ValidationError with every reason the volunteer is excluded, or when the need is full."""
+    Raises ValidationError with every reason the volunteer is excluded, or when the need is full.
+    A retry with the same `idempotency_key` returns the first match."""
     require_coordinator(actor, need.programme)
+    request = idempotent_request(
+        actor=actor,
+        operation="match.propose",
+        key=idempotency_key,
+        programme=need.programme,
+        request={"need": need.pk, "volunteer": volunteer.pk, "offer": offer},
+    )
+    if request.replayed:
+        return request.result(Match)
     need = _lock_need(need)
     # The volunteer's row too (after the need, always in that order): two needs proposed
     # to one mentor at once must not both pass the check of the mentees they have room for.
@@ -251,7 +291,7 @@ def match_propose(*, actor: User, need: Need, volunteer: VolunteerProfile, offer
         raise ValidationError({"need": [_("Every place on this need is taken.")]})
     evaluation = _require_eligible(need, volunteer)
     status = MatchStatus.OFFERED if offer else MatchStatus.PROPOSED
-    return _create_match(
+    match = _create_match(
         need=need,
         volunteer=volunteer,
         actor=actor,
@@ -259,14 +299,21 @@ def match_propose(*, actor: User, need: Need, volunteer: VolunteerProfile, offer
         evaluation=evaluation,
         index=evaluation.pool.index_of(volunteer.pk),
     )
+    return request.finish(match)
 
 
 @transaction.atomic
-def task_signup(*, actor: User, need: Need) -> Match:
-    """A volunteer signs up for a shift themselves: the same eligibility check as matching, accepted at once."""
+def task_signup(*, actor: User, need: Need, idempotency_key: str | None = None) -> Match:
+    """A volunteer signs up for a shift themselves: the same eligibility check as matching, accepted at once.
+    A retry with the same `idempotency_key` returns the first sign-up."""
     volunteer = VolunteerProfile.objects.filter(user=actor).first()
     if volunteer is None:
         raise PermissionDenied(_("Only volunteers can sign up for tasks."))
+    request = idempotent_request(
+        actor=actor, operation="match.signup", key=idempotency_key, programme=need.programme, request={"need": need.pk}
+    )
+    if request.replayed:
+        return request.result(Match)
     need = _lock_need(need)
     volunteer_lock(volunteer)
     if need.kind != NeedKind.SHIFT or need.status != NeedStatus.OPEN:
@@ -285,12 +332,12 @@ def task_signup(*, actor: User, need: Need) -> Match:
         index=evaluation.pool.index_of(volunteer.pk),
         self_signup=True,
     )
-    transaction.on_commit(lambda: match_accepted.send(sender=Match, match=match))
-    return match
+    match_accepted.send(sender=Match, match=match, actor=actor)
+    return request.finish(match)
 
 
 def _move(match: Match, action: str, new_status: str, actor: User, reason: str = "") -> Match:
-    match = Match.objects.select_for_update().select_related("need__programme", "volunteer").get(pk=match.pk)
+    match = Match.objects.select_for_update(no_key=True).select_related("need__programme", "volunteer").get(pk=match.pk)
     if match.status not in TRANSITIONS[action]:
         raise ValidationError(
             {
@@ -323,36 +370,84 @@ def _require_own(actor: User, match: Match) -> None:
         raise PermissionDenied(_("Only the volunteer it was offered to may answer this offer."))
 
 
-@transaction.atomic
-def match_offer(*, actor: User, match: Match) -> Match:
+def _coordinator_move(
+    *,
+    actor: User,
+    match: Match,
+    action: str,
+    new_status: str,
+    idempotency_key: str | None,
+    reason: str | None = None,
+    reason_missing: str = "",
+) -> Match:
+    """A coordinator's move of a match (offer, start, close, withdraw), with a reason when
+    `reason_missing` says what to ask for. A retry with the same key returns the match
+    instead of being refused as out of order."""
     require_coordinator(actor, match.need.programme)
-    return _move(match, "offer", MatchStatus.OFFERED, actor)
+    asked = {}
+    if reason is not None:
+        reason = asked["reason"] = reason.strip()
+        if not reason:
+            raise ValidationError({"reason": [reason_missing]})
+    request = _match_request(actor, f"match.{action}", match, idempotency_key, **asked)
+    if request.replayed:
+        return request.result(Match)
+    return request.finish(_move(match, action, new_status, actor, reason or ""))
 
 
 @transaction.atomic
-def match_accept(*, actor: User, match: Match) -> Match:
-    """The volunteer accepts. Eligibility is checked again: a check may have expired since the offer."""
+def match_offer(*, actor: User, match: Match, idempotency_key: str | None = None) -> Match:
+    return _coordinator_move(
+        actor=actor,
+        match=match,
+        action="offer",
+        new_status=MatchStatus.OFFERED,
+        idempotency_key=idempotency_key,
+    )
+
+
+@transaction.atomic
+def match_accept(*, actor: User, match: Match, idempotency_key: str | None = None) -> Match:
+    """The volunteer accepts. Eligibility is checked again: a check may have expired since the offer.
+
+    What the acceptance sets off in other apps (a mentoring match becomes a mentorship)
+    happens in this transaction, through `match_accepted`: when it is refused
+    (ValidationError), the match stays offered and nothing is written. A retry with the
+    same `idempotency_key` returns the accepted match."""
     _require_own(actor, match)
-    locked = Match.objects.select_for_update().get(pk=match.pk)
+    request = _match_request(actor, "match.accept", match, idempotency_key)
+    if request.replayed:
+        return request.result(Match)
+    locked = Match.objects.select_for_update(no_key=True).get(pk=match.pk)
     if locked.status == MatchStatus.OFFERED:
         evaluation, index = evaluate_one(match.need, match.volunteer, own_match=locked)
         blocking = [r["reason"] for r in evaluation.reasons(index)] if index is not None else [_("Not a member.")]
         if blocking:
             raise ValidationError({"volunteer": blocking})
     match = _move(match, "accept", MatchStatus.ACCEPTED, actor)
-    transaction.on_commit(lambda: match_accepted.send(sender=Match, match=match))
-    return match
+    match_accepted.send(sender=Match, match=match, actor=actor)
+    return request.finish(match)
 
 
 @transaction.atomic
-def match_decline(*, actor: User, match: Match, reason: str) -> tuple[Match, Match | None]:
+def match_decline(
+    *, actor: User, match: Match, reason: str, idempotency_key: str | None = None
+) -> tuple[Match, Match | None]:
     """The volunteer declines, with a reason; the need is offered to the next best eligible
-    candidate. Returns the declined match and the new offer (None when nobody else is eligible)."""
+    candidate. Returns the declined match and the new offer (None when nobody else is eligible);
+    a retry with the same `idempotency_key` returns both as the first request made them."""
     _require_own(actor, match)
-    if not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise ValidationError({"reason": [_("Say why you decline, so the coordinator can find someone else.")]})
-    match = _move(match, "decline", MatchStatus.DECLINED, actor, reason.strip())
-    return match, _offer_next(match.need, offered_by=match.created_by)
+    request = _match_request(actor, "match.decline", match, idempotency_key, reason=reason)
+    if request.replayed:
+        following = request.data["offered_next"]
+        return request.result(Match), (Match.objects.get(pk=following) if following is not None else None)
+    match = _move(match, "decline", MatchStatus.DECLINED, actor, reason)
+    following = _offer_next(match.need, offered_by=match.created_by)
+    request.finish(match, data={"offered_next": following.pk if following is not None else None})
+    return match, following
 
 
 def _offer_next(need: Need, *, offered_by: User) -> Match | None:
@@ -379,30 +474,46 @@ def _offer_next(need: Need, *, offered_by: User) -> Match | None:
 
 
 @transaction.atomic
-def match_activate(*, actor: User, match: Match) -> Match:
-    require_coordinator(actor, match.need.programme)
-    return _move(match, "activate", MatchStatus.ACTIVE, actor)
+def match_activate(*, actor: User, match: Match, idempotency_key: str | None = None) -> Match:
+    return _coordinator_move(
+        actor=actor,
+        match=match,
+        action="activate",
+        new_status=MatchStatus.ACTIVE,
+        idempotency_key=idempotency_key,
+    )
 
 
 @transaction.atomic
-def match_close(*, actor: User, match: Match, reason: str) -> Match:
-    require_coordinator(actor, match.need.programme)
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say why the match is closed.")]})
-    return _move(match, "close", MatchStatus.CLOSED, actor, reason.strip())
+def match_close(*, actor: User, match: Match, reason: str, idempotency_key: str | None = None) -> Match:
+    return _coordinator_move(
+        actor=actor,
+        match=match,
+        action="close",
+        new_status=MatchStatus.CLOSED,
+        idempotency_key=idempotency_key,
+        reason=reason,
+        reason_missing=_("Say why the match is closed."),
+    )
 
 
 @transaction.atomic
-def match_withdraw(*, actor: User, match: Match, reason: str) -> Match:
-    require_coordinator(actor, match.need.programme)
-    if not reason.strip():
-        raise ValidationError({"reason": [_("Say why the match is withdrawn.")]})
-    return _move(match, "withdraw", MatchStatus.WITHDRAWN, actor, reason.strip())
+def match_withdraw(*, actor: User, match: Match, reason: str, idempotency_key: str | None = None) -> Match:
+    return _coordinator_move(
+        actor=actor,
+        match=match,
+        action="withdraw",
+        new_status=MatchStatus.WITHDRAWN,
+        idempotency_key=idempotency_key,
+        reason=reason,
+        reason_missing=_("Say why the match is withdrawn."),
+    )
 
 
 @transaction.atomic
 def batch_offer_all(*, actor: User, run: BatchRun) -> int:
-    """Offer every proposal of a batch run that is still proposed. Returns how many were offered."""
+    """Offer every proposal of a batch run that is still proposed. Returns how many were offered.
+    Safe to send twice: the second finds nothing left to offer."""
     require_coordinator(actor, run.programme)
     offered = 0
     for match in run.matches.filter(status=MatchStatus.PROPOSED).order_by("pk"):
@@ -435,17 +546,18 @@ def exclusion_record(
 
 
 @transaction.atomic
-def batch_run_request(*, actor: User, programme: Programme, request_key: str = "") -> BatchRun:
+def batch_run_request(*, actor: User, programme: Programme, idempotency_key: str | None = None) -> BatchRun:
     """Queue a batch assignment over the programme's open needs; the work runs in a Celery task
-    after commit. The same request key returns the run it started (a retried form, a double click)."""
+    after commit. A retry with the same `idempotency_key` (the page's form token, a double
+    click) returns the run it started; the page follows that run's progress by the key
+    (selectors.batch_runs_by_key)."""
     require_coordinator(actor, programme)
-    if request_key:
-        existing = BatchRun.objects.filter(programme=programme, request_key=request_key).first()
-        if existing is not None:
-            return existing
-    run = BatchRun.objects.create(programme=programme, started_by=actor, request_key=request_key or None)
+    request = idempotent_request(
+        actor=actor, operation=BATCH_RUN, key=idempotency_key, programme=programme, request={"programme": programme.pk}
+    )
+    if request.replayed:
+        return request.result(BatchRun)
+    run = BatchRun.objects.create(programme=programme, started_by=actor)
     audit_record(actor=actor, action="batch.request", target=run, programme=programme)
-    from matching.tasks import run_batch
-
     transaction.on_commit(lambda: run_batch.delay(run.pk))
-    return run
+    return request.finish(run)

@@ -173,8 +173,13 @@ def batch_start(request: HttpRequest, slug: str):
     """Start a batch run. A page with JavaScript sends a request key and polls the run while
     this request works; without JavaScript the browser waits here and lands on the results."""
     programme = coordinated_programme(request, slug)
-    key = request.POST.get("request_key", "")[:64]
-    run = services.batch_run_request(actor=request.user, programme=programme, request_key=key)
+    try:
+        run = services.batch_run_request(
+            actor=request.user, programme=programme, idempotency_key=request.POST.get("request_key") or None
+        )
+    except ValidationError as exc:  # only a malformed key, never the page's own token
+        messages.error(request, _refusal_text(exc))
+        return redirect("programme_needs", programme.slug)
     if request.headers.get("Accept") == "application/json":
         run.refresh_from_db()
         return JsonResponse({"id": run.pk, "url": reverse("batch_run", args=[run.pk])})
@@ -191,8 +196,9 @@ def batch_run(request: HttpRequest, run_id: int):
 
 @login_required
 def batch_progress_by_key(request: HttpRequest, slug: str):
+    """The progress of the run this person started in the programme with the page's key."""
     programme = coordinated_programme(request, slug)
-    run = selectors.batch_runs_for(request.user, programme).filter(request_key=request.GET.get("key") or "-").first()
+    run = selectors.batch_runs_by_key(request.user, request.GET.get("key", ""), programme).first()
     if run is None:
         return JsonResponse({"status": "waiting", "progress": 0, "stage": ""})
     return JsonResponse({"id": run.pk, "status": run.status, "progress": run.progress, "stage": run.stage})

@@ -1,6 +1,7 @@
 """API for mentoring, under the rule of the pages: a supported person's record is for the
 coordinators of their programme and their assigned mentor (404 for anyone else, and no
 trace in lists); every granted read of a record is logged. One problem+json error shape.
+Logging a session takes the Idempotency-Key header: a retry answers with the first session.
 """
 
 import datetime as dt
@@ -9,9 +10,10 @@ from ninja import Field, Router, Schema, Status
 
 from mentoring import selectors, services
 from mentoring.gas import score_history
-from mentoring.models import GoalStatus, MentoringSession, Mentorship, SupportedPerson
+from mentoring.models import Goal, GoalStatus, MentoringSession, Mentorship, SupportedPerson
 from timebank.accounts.permissions import programme_ids_with_role, require_coordinator
 from timebank.accounts.selectors.programmes import programme_get
+from timebank.common.api import IDEMPOTENCY_KEY
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.volunteers.selectors.volunteers import volunteer_get
 
@@ -100,7 +102,11 @@ class SessionIn(Schema):
     mode: str
     notes: str = ""
     next_steps: str = ""
-    key: str = Field(min_length=1, max_length=64, description="Resend on a retry: the same key, the same session.")
+    key: str | None = Field(
+        None,
+        max_length=100,
+        description="The Idempotency-Key, for a client that cannot send the header (the header wins).",
+    )
 
 
 class SessionChange(Schema):
@@ -300,10 +306,21 @@ def session_list(request, mentorship_id: int):
     response={201: SessionOut, **WRITE_ERRORS},
     summary="Log a session",
 )
-def session_add(request, mentorship_id: int, payload: SessionIn):
-    """The session's time becomes an hours claim under the programme's approval rules."""
+def session_add(request, mentorship_id: int, payload: SessionIn, idempotency_key: str | None = IDEMPOTENCY_KEY):
+    """The session's time becomes an hours claim under the programme's approval rules. A retry
+    with the same key answers with the first session (201); the same key for another session 409."""
     mentorship = selectors.mentorship_get(request.auth, mentorship_id)
-    return Status(201, services.session_log(actor=request.auth, mentorship=mentorship, **payload.model_dump()))
+    session = services.session_log(
+        actor=request.auth,
+        mentorship=mentorship,
+        date=payload.date,
+        minutes=payload.minutes,
+        mode=payload.mode,
+        notes=payload.notes,
+        next_steps=payload.next_steps,
+        idempotency_key=idempotency_key if idempotency_key is not None else payload.key,
+    )
+    return Status(201, session)
 
 
 @router.patch("/mentoring/sessions/{session_id}", response={200: SessionOut, **WRITE_ERRORS}, summary="Edit")
@@ -332,8 +349,6 @@ def goal_add(request, mentorship_id: int, payload: GoalIn):
 
 @router.post("/mentoring/goals/{goal_id}/reviews", response={201: ReviewOut, **WRITE_ERRORS}, summary="Review")
 def goal_review(request, goal_id: int, payload: ReviewIn):
-    from mentoring.models import Goal
-
     visible = selectors.mentorships_for(request.auth).values("pk")
     goal = Goal.objects.select_related("mentorship__programme").get(pk=goal_id, mentorship__in=visible)
     return Status(201, services.goal_review(actor=request.auth, goal=goal, **payload.model_dump()))

@@ -6,9 +6,12 @@ class MentoringConfig(AppConfig):
     verbose_name = "Mentoring"
 
     def ready(self):
-        # Connects the receiver that turns an accepted mentoring match into a mentorship.
-        from mentoring import services  # noqa: F401
+        from matching.services import match_accepted
         from mentoring.demo import build_mentoring_demo
+        from mentoring.services import mentorship_start_from_match
         from timebank.common import demo
 
+        # An accepted mentoring match starts its mentorship in the accepting transaction;
+        # matching sends the signal and never imports this app.
+        match_accepted.connect(mentorship_start_from_match, dispatch_uid="mentoring.start_from_accepted_match")
         demo.register(build_mentoring_demo)

@@ -162,7 +162,7 @@ def build_demo_mentorship(*, today: dt.date, people: dict) -> None:
         mode="home_visit",
         notes="Went through the rent account with Mrs Schmidt.",
         next_steps="Call the housing office about a repayment plan.",
-        key="demo-schmidt-1",
+        idempotency_key="demo-schmidt-1",
     )
     claim_approve(actor=coordinator, claim=first.claim)
     goal_review(

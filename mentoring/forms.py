@@ -15,7 +15,8 @@ class SessionForm(AccessibleForm):
     mode = forms.ChoiceField(label=_("How you met"), choices=SessionMode.choices, widget=forms.RadioSelect)
     notes = forms.CharField(label=_("Confidential notes"), widget=forms.Textarea({"rows": 4}), required=False)
     next_steps = forms.CharField(label=_("Next steps"), widget=forms.Textarea({"rows": 3}), required=False)
-    key = forms.CharField(widget=forms.HiddenInput, initial=lambda: uuid.uuid4().hex)
+    # The form's idempotency key: sent twice (a double tap, a retried post), one session.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=100, initial=lambda: uuid.uuid4().hex)
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data

@@ -14,7 +14,10 @@ from django.db.models import Prefetch, Q
 from mentoring.gas import score_history
 from mentoring.models import (
     AccessLog,
+    Goal,
+    GoalReview,
     GoalStatus,
+    MentoringSession,
     Mentorship,
     MentorshipStatus,
     SupportedPerson,
@@ -68,8 +71,6 @@ def mentorship_get(user: User, pk: int, *, log: bool = True) -> Mentorship:
 
 def session_get(user: User, pk: int):
     """A session of a mentorship the person may see (its record is logged as viewed)."""
-    from mentoring.models import MentoringSession
-
     session = MentoringSession.objects.select_related("mentorship__person", "claim").get(
         pk=pk, mentorship__in=mentorships_for(user).values("pk")
     )
@@ -108,8 +109,6 @@ def goals_with_progress(mentorship: Mentorship) -> tuple[list[GoalLine], list]:
 
 def mentorship_scores(mentorships) -> dict[int, tuple[float | None, float | None]]:
     """{mentorship id: (baseline T, latest T)} for a list of mentorships, in two queries."""
-    from mentoring.models import Goal
-
     goals = defaultdict(list)
     for goal in (
         Goal.objects.filter(mentorship__in=mentorships).exclude(status=GoalStatus.DROPPED).prefetch_related("reviews")
@@ -234,8 +233,6 @@ def programme_goal_summary(programme, *, start=None, end=None) -> GoalSummary:
 def goal_summary(programme_ids, *, start=None, end=None) -> GoalSummary:
     """programme_goal_summary over several programmes; reviews after `end` are not counted.
     Two queries, whatever the number of goals."""
-    from mentoring.models import Goal, GoalReview
-
     # Only the columns the scores need: a programme's goals can number thousands.
     goals = Goal.objects.filter(mentorship__programme_id__in=list(programme_ids)).only(
         "id", "weight", "baseline_level", "status", "mentorship__id", "mentorship__programme_id"

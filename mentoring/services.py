@@ -2,19 +2,22 @@
 become matching needs), mentorships (from an accepted match or started by a coordinator),
 sessions (each an hours claim in the ledger flow), goals and their reviews, check-ins.
 
-The receiver of matching's `match_accepted` lives here, so matching never imports this app.
+The receiver of matching's `match_accepted` lives here (connected in apps.py), so matching
+never imports this app;
+it runs inside the accepting transaction, so a mentorship that cannot start refuses the
+acceptance instead of leaving an accepted match without one.
 """
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.models import Need, Topic
-from matching.services import match_accepted, mentoring_need_create
+from matching.services import mentoring_need_create
 from mentoring.models import (
     LEVELS,
     CheckIn,
@@ -36,6 +39,7 @@ from mentoring.models import (
 from timebank.accounts.models import Membership, MembershipStatus, Programme, Role, User
 from timebank.accounts.permissions import can_coordinate, require_coordinator
 from timebank.accounts.services.audit import audit_record
+from timebank.accounts.services.idempotency import idempotent_request
 from timebank.common.dates import add_months
 from timebank.earning.models import Activity, ClaimSource
 from timebank.earning.services.activities import activity_create
@@ -127,6 +131,9 @@ def mentoring_request_create(
         involves_children=person.kind == SupportedKind.FAMILY if involves_children is None else involves_children,
     )
     MentoringRequest.objects.create(person=person, need=need)
+    # Made now, while a coordinator acts: the mentorship an accepted match starts takes it
+    # without asking whoever offered the match to still be a coordinator then.
+    _session_activity(actor, programme)
     return need
 
 
@@ -147,14 +154,34 @@ SESSION_ACTIVITY = "Mentoring session"
 
 @transaction.atomic
 def mentorship_start(
-    *, actor: User, person: SupportedPerson, mentor: VolunteerProfile, starts_on: dt.date | None = None, match=None
+    *, actor: User, person: SupportedPerson, mentor: VolunteerProfile, starts_on: dt.date | None = None
 ) -> Mentorship:
-    """Start a mentorship: directly by a coordinator, or from an accepted mentoring match.
-    It runs to the programme's default length. Raises ValidationError when the volunteer is
-    not a mentor of the programme or already mentors this person."""
+    """A coordinator of the person's programme starts a mentorship directly (PermissionDenied
+    for anyone else). It runs to the programme's default length. Raises ValidationError when
+    the volunteer is not an active mentor of the programme or already mentors this person."""
+    require_coordinator(actor, person.programme)
+    return _mentorship_open(
+        actor=actor,
+        person=person,
+        mentor=mentor,
+        starts_on=starts_on or timezone.localdate(),
+        activity=_session_activity(actor, person.programme),
+        created_by=actor,
+    )
+
+
+def _mentorship_open(
+    *,
+    actor: User,
+    person: SupportedPerson,
+    mentor: VolunteerProfile,
+    starts_on: dt.date,
+    activity: Activity,
+    created_by: User,
+    match=None,
+) -> Mentorship:
+    """What every start checks and writes, once the caller has said who may start it."""
     programme = person.programme
-    require_coordinator(actor, programme)
-    starts_on = starts_on or timezone.localdate()
     if not Membership.objects.filter(
         user_id=mentor.user_id, programme=programme, role=Role.MENTOR, status=MembershipStatus.ACTIVE
     ).exists():
@@ -168,29 +195,56 @@ def mentorship_start(
         )
     if Mentorship.objects.filter(mentor=mentor, person=person).exclude(status=MentorshipStatus.ENDED).exists():
         raise ValidationError(
-            {"mentor": [_("%(name)s already mentors %(person)s.") % {"name": mentor.display_name, "person": person}]}
+            {
+                "mentor": [
+                    # A reference may end a sentence itself ("Family Y."): one full stop, not two.
+                    _("%(name)s already mentors %(person)s.")
+                    % {"name": mentor.display_name, "person": str(person).rstrip(".")}
+                ]
+            }
         )
     mentorship = Mentorship.objects.create(
         programme=programme,
         mentor=mentor,
         person=person,
         match=match,
-        activity=_session_activity(actor, programme),
+        activity=activity,
         starts_on=starts_on,
         planned_end_on=add_months(starts_on, programme.mentorship_default_months),
-        created_by=actor,
+        created_by=created_by,
     )
-    audit_record(actor=actor, action="mentorship.start", target=mentorship, programme=programme)
+    audit_record(
+        actor=actor,
+        action="mentorship.start",
+        target=mentorship,
+        programme=programme,
+        changes={"match": match.pk} if match is not None else None,
+    )
     return mentorship
 
 
-@receiver(match_accepted)
-def _start_from_accepted_match(sender, match, **kwargs):
-    """An accepted mentoring match becomes a mentorship (once: one mentorship per match)."""
-    request = MentoringRequest.objects.filter(need_id=match.need_id).select_related("person").first()
+def mentorship_start_from_match(sender, match, actor: User | None = None, **kwargs):
+    """An accepted mentoring match becomes a mentorship (once: one mentorship per match), in
+    the accepting transaction. The coordinator authorised it when they offered the match, so
+    it is started on their word (they are its `created_by`) even if they coordinate no
+    longer; the one who accepted is the audit entry's actor. Raises ValidationError when
+    it cannot start (the mentor already mentors the person), which refuses the acceptance."""
+    request = MentoringRequest.objects.filter(need_id=match.need_id).select_related("person__programme").first()
     if request is None or Mentorship.objects.filter(match=match).exists():
         return
-    mentorship_start(actor=match.created_by, person=request.person, mentor=match.volunteer, match=match)
+    programme = request.person.programme
+    activity = Activity.objects.filter(programme=programme, name=SESSION_ACTIVITY).first()
+    if activity is None:  # a request made before requests made the activity
+        activity = _session_activity(match.created_by, programme)
+    _mentorship_open(
+        actor=actor or match.volunteer.user,
+        person=request.person,
+        mentor=match.volunteer,
+        starts_on=timezone.localdate(),
+        activity=activity,
+        created_by=match.created_by,
+        match=match,
+    )
 
 
 @transaction.atomic
@@ -198,7 +252,7 @@ def mentorship_close(
     *, actor: User, mentorship: Mentorship, reason: str, outcome_notes: str = "", ended_on: dt.date | None = None
 ) -> Mentorship:
     require_coordinator(actor, mentorship.programme)
-    mentorship = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
+    mentorship = Mentorship.objects.select_for_update(no_key=True).get(pk=mentorship.pk)
     if mentorship.status == MentorshipStatus.ENDED:
         raise ValidationError({"status": [_("This mentorship has already ended.")]})
     if reason not in ClosureReason.values:
@@ -246,15 +300,30 @@ def session_log(
     mode: str,
     notes: str = "",
     next_steps: str = "",
-    key: str,
+    idempotency_key: str | None = None,
 ) -> MentoringSession:
     """Log a session; its time becomes an hours claim for the mentor under the programme's
-    approval rules. `key` (made by the form) makes a double submit return the first session."""
+    approval rules. With an `idempotency_key` (the API's header, the form's token) a retry
+    returns the first session, and the same key for another session
+    raises IdempotencyConflict. The key is the sender's in the mentorship's programme only."""
     _require_mentor_or_coordinator(actor, mentorship)
-    source_ref = f"mentoring-session:{key}"
-    earlier = MentoringSession.objects.filter(claim__source_ref=source_ref).first()
-    if earlier is not None:
-        return earlier
+    notes, next_steps = notes.strip(), next_steps.strip()
+    request = idempotent_request(
+        actor=actor,
+        operation="mentoring.session",
+        key=idempotency_key,
+        programme=mentorship.programme,
+        request={
+            "mentorship": mentorship.pk,
+            "date": date,
+            "minutes": minutes,
+            "mode": mode,
+            "notes": notes,
+            "next_steps": next_steps,
+        },
+    )
+    if request.replayed:
+        return request.result(MentoringSession)
     if mentorship.status == MentorshipStatus.ENDED:
         raise ValidationError({"mentorship": [_("This mentorship has ended.")]})
     _clean_session(date, minutes, mode)
@@ -265,7 +334,8 @@ def session_log(
         date=date,
         minutes=minutes,
         note=_("Mentoring session"),
-        source_ref=source_ref,
+        # Names the session's claim, never the client's key: keys belong to their sender.
+        source_ref=f"mentoring-session:{uuid.uuid4().hex}",
         source=ClaimSource.MENTORING,
     )
     session = MentoringSession.objects.create(
@@ -273,13 +343,13 @@ def session_log(
         date=date,
         minutes=minutes,
         mode=mode,
-        notes=notes.strip(),
-        next_steps=next_steps.strip(),
+        notes=notes,
+        next_steps=next_steps,
         claim=claim,
         recorded_by=actor,
     )
     audit_record(actor=actor, action="session.log", target=session, programme=mentorship.programme)
-    return session
+    return request.finish(session)
 
 
 @transaction.atomic
@@ -288,7 +358,9 @@ def session_update(
 ) -> MentoringSession:
     """Edit a session. Its claim follows while it is pending; once decided, the date and time
     can no longer change (ValidationError) and the notes still can. Never a second claim."""
-    session = MentoringSession.objects.select_for_update().select_related("mentorship", "claim").get(pk=session.pk)
+    session = (
+        MentoringSession.objects.select_for_update(no_key=True).select_related("mentorship", "claim").get(pk=session.pk)
+    )
     _require_mentor_or_coordinator(actor, session.mentorship)
     _clean_session(date, minutes, mode)
     claim_amend(actor=actor, claim=session.claim, date=date, minutes=minutes, note=session.claim.note)
@@ -402,7 +474,7 @@ def person_erase(*, actor: User, person: SupportedPerson, reason: str) -> Suppor
     require_coordinator(actor, person.programme)
     if not reason.strip():
         raise ValidationError({"reason": [_("Record why the person's data is erased (their request, its date).")]})
-    person = SupportedPerson.objects.select_for_update().get(pk=person.pk)
+    person = SupportedPerson.objects.select_for_update(no_key=True).get(pk=person.pk)
     if person.erased_at is not None:
         raise ValidationError({"person": [_("This person's data was already erased.")]})
     person.reference = _("Erased person %(id)d") % {"id": person.pk}
@@ -451,7 +523,7 @@ def person_consent_record(
 @transaction.atomic
 def person_consent_withdraw(*, actor: User, consent: PersonConsent) -> PersonConsent:
     require_coordinator(actor, consent.person.programme)
-    consent = PersonConsent.objects.select_for_update().get(pk=consent.pk)
+    consent = PersonConsent.objects.select_for_update(no_key=True).get(pk=consent.pk)
     if consent.withdrawn_on is not None:
         raise ValidationError({"consent": [_("This consent was already withdrawn.")]})
     consent.withdrawn_on, consent.withdrawn_by = timezone.localdate(), actor

@@ -6,6 +6,7 @@ refuses (404) everyone but the programme's coordinators and the assigned mentor 
 each view it grants."""
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from ledger.errors import IdempotencyConflict
 from mentoring import selectors, services
 from mentoring.alerts import alert_occasions
 from mentoring.forms import CheckInForm, CloseForm, GoalForm, SessionForm, StartForm
@@ -102,10 +104,21 @@ def session_new(request: HttpRequest, mentorship_id: int):
     if request.method == "POST" and form.is_valid():
         try:
             session = services.session_log(
-                actor=request.user, mentorship=mentorship, key=form.cleaned_data["key"], **form.service_arguments()
+                actor=request.user,
+                mentorship=mentorship,
+                idempotency_key=form.cleaned_data["key"],
+                **form.service_arguments(),
             )
         except ValidationError as exc:
             apply_service_errors(form, exc, aliases={"activity": "date"})
+        except IdempotencyConflict:
+            # This form logged a session before and came back changed (the back button): the
+            # page returns with a new token, so sending it again logs another session.
+            data = request.POST.copy()
+            data["key"] = uuid.uuid4().hex
+            form = SessionForm(data)
+            form.is_valid()
+            form.add_error(None, _("This form already logged a session; send it again to log another one."))
         else:
             status = session.claim.get_status_display().lower()
             messages.success(

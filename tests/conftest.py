@@ -27,6 +27,9 @@ from timebank.training.services.records import check_type_create, course_create,
 from timebank.volunteers.services.profiles import volunteer_register
 from timebank.volunteers.services.skills import skill_create
 
+# The `browser` fixture, for every module with page tests in a real browser.
+pytest_plugins = ["tests.browser_support"]
+
 PASSWORD = "correct-horse-battery-42"
 
 PERSONAS = [

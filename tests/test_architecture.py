@@ -59,3 +59,73 @@ def test_deployment_checks_pass_with_production_settings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout, result.stdout + result.stderr
+
+
+APP_PACKAGES = ("timebank", "ledger", "matching", "mentoring", "impact")
+
+
+def test_no_import_cycles_between_modules():
+    """No module imports, even inside a function, a module that imports it back (directly or
+    through others): a cycle is two ideas in one, or a dependency pointing the wrong way."""
+    import grimp
+
+    graph = grimp.build_graph(*APP_PACKAGES, include_external_packages=False)
+    imports = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
+    cycles = _strongly_connected(imports)
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def _strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iteratively: the groups of more than one module that reach each other."""
+    index, low, on_stack, stack, groups = {}, {}, set(), [], []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    groups.append(sorted(group))
+    return groups
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _strongly_connected({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_noqa_holds_the_structure_together():
+    """Unused or late imports kept quiet with noqa are how a tangle hides: none outside migrations."""
+    hushed = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in (*APP_PACKAGES, "tests", "bench")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if "migrations" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"noqa: ?(E402|F401|F811)", line)
+    ]
+    assert not hushed, hushed

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from ledger.selectors import ledger_verify
-from tests import test_browser
 from tests.assertions import unchanged
+from tests.browser_support import PHONE, sign_in
 from tests.conftest import PERSONAS
 from tests.page_support import (
     COORDINATOR_FORM,
@@ -483,8 +483,6 @@ def test_permission_matrix(client_as, world, route: Route, persona: str):
 
 # --- In a real browser, at the size of a phone ----------------------------------------------------------
 
-browser = test_browser.browser  # the headless Chromium fixture of the browser tests
-
 
 @pytest.mark.browser
 def test_a_tenant_logs_hours_on_a_phone_and_the_coordinator_approves_them(
@@ -498,8 +496,8 @@ def test_a_tenant_logs_hours_on_a_phone_and_the_coordinator_approves_them(
         widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert widths[0] <= widths[1], f"{what} scrolls sideways on a phone: {widths}"
 
-    page = browser.new_context(viewport=test_browser.PHONE).new_page()
-    test_browser.sign_in(page, live_server.url, "volunteer")
+    page = browser.new_context(viewport=PHONE).new_page()
+    sign_in(page, live_server.url, "volunteer")
     page.get_by_role("link", name="Log hours").first.click()
     fits(page, "Log hours")
     page.get_by_label("Activity").select_option(label="Tenants' meeting (Tenants' time credits)")
@@ -511,8 +509,8 @@ def test_a_tenant_logs_hours_on_a_phone_and_the_coordinator_approves_them(
     fits(page, "My claims")
     page.close()
 
-    page = browser.new_context(viewport=test_browser.PHONE).new_page()
-    test_browser.sign_in(page, live_server.url, "coordinator")
+    page = browser.new_context(viewport=PHONE).new_page()
+    sign_in(page, live_server.url, "coordinator")
     page.get_by_role("link", name="Hours to approve", exact=True).click()
     page.get_by_role("link", name="Approval queue").click()
     fits(page, "The approval queue")

@@ -14,10 +14,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypdf import PdfReader
 
+from impact.building import statement_build
 from impact.documents import checksum_of, figures_csv, figures_json
 from impact.figures import Period, statement_figures
 from impact.models import ImpactStatement, RequestStatus, StatementRequest
-from impact.services import RateLimited, statement_build, statement_request
+from impact.services import RateLimited, statement_request
 from impact.suppression import FEWER_THAN_5, SMALL_NUMBER, WITHHELD, Row, protect
 from impact.tasks import build_statement
 from tests.assertions import unchanged
@@ -332,7 +333,7 @@ def test_the_same_statement_twice_on_a_broker_run_twice(march, funder, programme
 
 def test_two_builds_of_the_same_figures_at_once_store_one(march, funder, programme, ask):
     """The second build finds the checksum taken and uses the stored document."""
-    from impact.services import _store
+    from impact.building import _store
 
     asked = ask(actor=funder, programmes=[programme], start=MARCH[0], end=MARCH[1])
     again = _store(asked.statement.checksum, "{}", "", b"", asked, [programme])
@@ -340,12 +341,12 @@ def test_two_builds_of_the_same_figures_at_once_store_one(march, funder, program
 
 
 def test_a_failed_build_says_so_and_stores_nothing(march, funder, programme, monkeypatch, ask):
-    import impact.services
+    import impact.building
 
     def broken(*args, **kwargs):
         raise RuntimeError("renderer gone")
 
-    monkeypatch.setattr(impact.services, "statement_pdf", broken)
+    monkeypatch.setattr(impact.building, "statement_pdf", broken)
     asked = ask(actor=funder, programmes=[programme], start=MARCH[0], end=MARCH[1])
     assert asked.status == RequestStatus.FAILED and "RuntimeError" in asked.error
     assert ImpactStatement.objects.count() == 0

@@ -10,8 +10,9 @@ import pytest
 from django.test import Client
 from django.urls import resolve
 
+from impact.building import statement_build
 from impact.models import ImpactNarrative, OutcomeRecord, OutcomeValue, ProgrammeCost, RequestStatus, StatementRequest
-from impact.services import outcome_value_add, statement_build, statement_request
+from impact.services import outcome_value_add, statement_request
 from tests.api_support import assert_permission, assert_problem, call, expect
 from tests.api_support import fill as fill_api
 from tests.assertions import unchanged
@@ -35,13 +36,13 @@ def world(every_persona, funder, coordinator, programme, monkeypatch):
 
     Every world's statement has the same figures (they hold no ids), so the real renderer
     draws its PDF once per test process and the other worlds reuse those bytes."""
-    import impact.services
+    import impact.building
 
     monkeypatch.setattr(
-        impact.services,
+        impact.building,
         "statement_pdf",
         lambda figures, *, checksum, built_on: _rendered(
-            impact.services.figures_json(figures), checksum=checksum, built_on=built_on
+            impact.building.figures_json(figures), checksum=checksum, built_on=built_on
         ),
     )
     asked = statement_request(actor=funder, programmes=[programme], start=dt.date(2026, 1, 1), end=dt.date(2026, 3, 31))

@@ -238,8 +238,8 @@ def test_a_batch_fills_the_open_needs_once_however_often_it_runs(
 
 
 def test_a_batch_request_with_the_same_key_returns_the_same_run(coordinator, programme):
-    first = batch_run_request(actor=coordinator, programme=programme, request_key="abc")
-    second = batch_run_request(actor=coordinator, programme=programme, request_key="abc")
+    first = batch_run_request(actor=coordinator, programme=programme, idempotency_key="abc")
+    second = batch_run_request(actor=coordinator, programme=programme, idempotency_key="abc")
 
     assert first.pk == second.pk and BatchRun.objects.count() == 1
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 from ledger.selectors import ledger_verify
+from matching.models import Match, MatchStatus
 from matching.services import match_accept, match_propose
 from mentoring.models import AccessLog, MentoringSession, Mentorship
 from mentoring.selectors import goals_with_progress, mentorship_get, mentorships_for, people_for, person_get
@@ -15,18 +16,21 @@ from mentoring.services import (
     goal_create,
     goal_review,
     mentoring_request_create,
+    mentorship_close,
     mentorship_start,
     session_log,
     session_update,
     supported_person_create,
 )
+from tests.api_support import assert_problem, call
 from tests.assertions import unchanged
 from tests.matching_support import kitchen_volunteer
 from tests.spending_support import balance
-from timebank.accounts.models import Role
+from timebank.accounts.models import AuditEntry, Membership, MembershipStatus, Role
 from timebank.accounts.services.programmes import membership_grant
 from timebank.earning.models import ClaimStatus, HoursClaim
 from timebank.earning.services.claims import claim_approve
+from timebank.volunteers.services.profiles import membership_status_change
 
 LEVELS = {
     "-2": "Eviction notice served",
@@ -69,9 +73,9 @@ def mentorship(coordinator, family, ayse):
     return mentorship_start(actor=coordinator, person=family, mentor=ayse)
 
 
-def test_an_accepted_mentoring_match_becomes_a_mentorship_once(
-    coordinator, family, ayse, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def offer(coordinator, family, ayse):
+    """Family Y.'s request for a mentor, offered to Ayşe."""
     need = mentoring_request_create(
         actor=coordinator,
         person=family,
@@ -79,14 +83,80 @@ def test_an_accepted_mentoring_match_becomes_a_mentorship_once(
         home_visits=False,
         involves_children=False,
     )
-    offer = match_propose(actor=coordinator, need=need, volunteer=ayse, offer=True)
+    return match_propose(actor=coordinator, need=need, volunteer=ayse, offer=True)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        match_accept(actor=ayse.user, match=offer)
+
+def test_an_accepted_mentoring_match_becomes_a_mentorship_in_the_accepting_transaction(
+    coordinator, family, ayse, offer
+):
+    match_accept(actor=ayse.user, match=offer)
 
     mentorship = Mentorship.objects.get()
     assert (mentorship.mentor, mentorship.person, mentorship.match) == (ayse, family, offer)
     assert (mentorship.planned_end_on - mentorship.starts_on).days in range(181, 185)  # six months
+    # Started on the word of the coordinator who offered it; recorded as Ayşe's doing.
+    assert mentorship.created_by == coordinator
+    started = AuditEntry.objects.get(action="mentorship.start")
+    assert (started.actor, started.target_id, started.changes) == (ayse.user, mentorship.pk, {"match": offer.pk})
+
+
+def test_a_mentorship_that_cannot_start_refuses_the_acceptance_and_keeps_the_offer(coordinator, family, ayse, offer):
+    # Between the offer and Ayşe's answer, a coordinator started her mentorship of the family directly.
+    direct = mentorship_start(actor=coordinator, person=family, mentor=ayse)
+
+    with unchanged(), pytest.raises(ValidationError) as refused:
+        match_accept(actor=ayse.user, match=offer)
+
+    assert refused.value.message_dict == {"mentor": ["Ayşe already mentors Family Y."]}
+    offer.refresh_from_db()
+    assert offer.status == MatchStatus.OFFERED
+    assert list(Mentorship.objects.all()) == [direct]
+
+
+def test_through_the_api_a_refused_acceptance_answers_422_and_its_retry_goes_through_once_it_can(
+    coordinator, family, ayse, offer, client_for
+):
+    direct = mentorship_start(actor=coordinator, person=family, mentor=ayse)
+    client = client_for(ayse.user)
+
+    with unchanged():
+        refused = call(client, "post", f"/matching/matches/{offer.pk}/accept", HTTP_IDEMPOTENCY_KEY="yes-please")
+
+    problem = assert_problem(refused, 422, "mentor")
+    assert problem["errors"][0]["message"] == "Ayşe already mentors Family Y."
+    assert Match.objects.get(pk=offer.pk).status == MatchStatus.OFFERED
+    # Nothing of the refused request was kept, its key included: once the direct mentorship
+    # has ended, the same request is carried out.
+    mentorship_close(actor=coordinator, mentorship=direct, reason="other")
+    accepted = call(client, "post", f"/matching/matches/{offer.pk}/accept", HTTP_IDEMPOTENCY_KEY="yes-please")
+    assert (accepted.status_code, accepted.json()["status"]) == (200, MatchStatus.ACCEPTED)
+    assert Mentorship.objects.get(match=offer).status == "active"
+
+
+def test_on_the_page_a_refused_acceptance_says_why(coordinator, family, ayse, offer, client_for):
+    mentorship_start(actor=coordinator, person=family, mentor=ayse)
+
+    client = client_for(ayse.user)
+
+    with unchanged():
+        page = client.post(f"/me/matches/{offer.pk}/accept/", follow=True).content.decode()
+
+    assert "Ayşe already mentors Family Y." in page
+
+
+def test_the_mentorship_starts_even_when_whoever_offered_no_longer_coordinates(
+    admin, coordinator, programme, family, ayse, offer
+):
+    membership = Membership.objects.get(user=coordinator, programme=programme, role=Role.COORDINATOR)
+    membership_status_change(actor=admin, membership=membership, status=MembershipStatus.LEFT)
+
+    match_accept(actor=ayse.user, match=offer)
+
+    assert Mentorship.objects.get(match=offer).created_by == coordinator
+    # Starting one directly still takes a coordinator.
+    other = supported_person_create(actor=admin, programme=programme, kind="individual", reference="Mr K.")
+    with unchanged(), pytest.raises(PermissionDenied):
+        mentorship_start(actor=coordinator, person=other, mentor=ayse)
 
 
 def log(mentorship, actor, minutes=90, key=None, **extra):
@@ -97,7 +167,7 @@ def log(mentorship, actor, minutes=90, key=None, **extra):
         minutes=minutes,
         mode="home_visit",
         notes="Read the letters together",
-        key=key or uuid.uuid4().hex,
+        idempotency_key=key or uuid.uuid4().hex,
         **extra,
     )
 

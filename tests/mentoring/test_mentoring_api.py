@@ -26,7 +26,12 @@ def world(every_persona, coordinator, programme, mentor, volunteer):
     from mentoring.services import session_log
 
     session = session_log(
-        actor=mentor.user, mentorship=mentorship, date=dt.date.today(), minutes=60, mode="remote", key="world-1"
+        actor=mentor.user,
+        mentorship=mentorship,
+        date=dt.date.today(),
+        minutes=60,
+        mode="remote",
+        idempotency_key="world-1",
     )
     return {
         "person": family.pk,

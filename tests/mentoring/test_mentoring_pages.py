@@ -5,8 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from mentoring.models import AccessLog
+from mentoring.models import AccessLog, MentoringSession
 from mentoring.services import goal_create, mentorship_start, session_log, supported_person_create
+from tests.assertions import unchanged
 from tests.conftest import PERSONAS
 from tests.page_support import DONE, Route, assert_page_permission, outcomes
 
@@ -21,7 +22,12 @@ def world(every_persona, coordinator, programme, mentor):
         actor=coordinator, mentorship=mentorship, domain="housing", description="Keep the flat", levels=LEVELS
     )
     session = session_log(
-        actor=mentor.user, mentorship=mentorship, date=dt.date.today(), minutes=60, mode="office", key="page-world"
+        actor=mentor.user,
+        mentorship=mentorship,
+        date=dt.date.today(),
+        minutes=60,
+        mode="office",
+        idempotency_key="page-world",
     )
     second = supported_person_create(actor=coordinator, programme=programme, kind="individual", reference="Mr K.")
     return SimpleNamespace(
@@ -210,3 +216,21 @@ def test_the_export_holds_everything_about_the_person(client_as, world):
     assert {"viewer": "coordinator", "what": "export"} in [
         {k: v for k, v in entry.items() if k != "at"} for entry in data["access_log"]
     ]
+
+
+def test_a_session_form_sent_twice_logs_one_session_and_a_changed_resend_gets_a_new_token(client_as, world):
+    mentor = client_as("mentor")
+    path = f"/mentorships/{world.mentorship}/sessions/new/"
+    form = {"date": world.today, "hours": "1", "minutes": "0", "mode": "home_visit", "key": "form-token"}
+    first = mentor.post(path, form)
+
+    with unchanged():
+        again = mentor.post(path, form)
+        # Back to the sent form, the time changed, sent again: refused, with a new token to send.
+        changed = mentor.post(path, {**form, "minutes": "30"})
+
+    assert first.status_code == again.status_code == 302
+    page = changed.content.decode()
+    assert "This form already logged a session; send it again to log another one." in page
+    assert 'value="form-token"' not in page
+    assert MentoringSession.objects.filter(mentorship_id=world.mentorship).count() == 2  # the world's and this one

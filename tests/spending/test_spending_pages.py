@@ -16,6 +16,7 @@ from django.urls import resolve
 
 from ledger.models import AccountKind
 from ledger.selectors import ledger_verify
+from tests.browser_support import PHONE, sign_in
 from tests.conftest import PERSONAS
 from tests.page_support import (
     COORDINATOR_FORM,
@@ -29,7 +30,6 @@ from tests.page_support import (
     outcomes,
 )
 from tests.spending_support import CREDIT, balance, earn, nothing_changes, spending_world
-from tests.test_browser import PHONE, browser, sign_in  # noqa: F401 - `browser` is a fixture
 from timebank.accounts.services.programmes import account_create, membership_grant
 from timebank.spending.models import Gift, Offer, PartnerVenue, Redemption, Voucher, VoucherStatus
 from timebank.spending.services.gifts import gift_to_fund
@@ -387,7 +387,7 @@ def test_an_issued_voucher_page_is_the_holders_alone(client_for, programme, plac
 
 @pytest.mark.browser
 def test_on_phones_vera_shows_her_voucher_and_the_pool_scans_and_confirms_it(
-    browser,  # noqa: F811 - the fixture imported from tests.test_browser
+    browser,
     live_server,
     programme,
     places,

@@ -2,7 +2,9 @@
 
 from django import template
 
+from ledger.errors import format_minutes
 from timebank.accounts.models import MembershipStatus, Role
+from timebank.common.durations import duration_text
 from timebank.common.forms import language_label
 
 register = template.Library()
@@ -27,15 +29,11 @@ def language_name(code: str) -> str:
 @register.filter
 def credits(minutes) -> str:
     """Minutes of credit as people read them: '1.5 credits'."""
-    from ledger.errors import format_minutes
-
     return format_minutes(int(minutes or 0))
 
 
 @register.filter
 def signed_credits(minutes) -> str:
-    from ledger.errors import format_minutes
-
     minutes = int(minutes or 0)
     return ("+" if minutes > 0 else "−" if minutes < 0 else "") + format_minutes(abs(minutes))
 
@@ -43,6 +41,4 @@ def signed_credits(minutes) -> str:
 @register.filter
 def duration(minutes) -> str:
     """Minutes of time given as people read them: '2 h 30 min'."""
-    from timebank.common.durations import duration_text
-
     return duration_text(int(minutes or 0))

@@ -30,6 +30,7 @@ from timebank.accounts.models import Membership, MembershipStatus, Programme, Us
 from timebank.accounts.permissions import VOLUNTEERING_ROLES
 from timebank.training.models import BackgroundCheck, CheckType, Course, RoleRequirement, TrainingRecord
 from timebank.volunteers.models import VolunteerProfile
+from timebank.volunteers.selectors.records import memberships_for
 
 
 class QualificationState(models.TextChoices):
@@ -198,8 +199,6 @@ def volunteer_ids_needing_attention(
         memberships = memberships.filter(programme=programme)
     if seen_by is not None:
         # Imported here: records builds on this module.
-        from timebank.volunteers.selectors.records import memberships_for
-
         memberships = memberships.filter(pk__in=memberships_for(seen_by).values("pk"))
     holders = defaultdict(set)  # (programme_id, role) -> volunteer ids
     for programme_id, role, volunteer_id in memberships.values_list("programme_id", "role", "user__volunteer__id"):

@@ -5,7 +5,9 @@ from django.db.models import Q, QuerySet
 
 from timebank.accounts.models import Programme, User
 from timebank.accounts.permissions import coordinated_programme_ids, is_admin
+from timebank.training.selectors.qualifications import volunteer_ids_needing_attention
 from timebank.volunteers.models import VolunteerProfile
+from timebank.volunteers.selectors.records import memberships_for
 from timebank.volunteers.selectors.volunteers import volunteers_for
 
 
@@ -30,9 +32,6 @@ def volunteer_list(user: User, filters: VolunteerFilters) -> QuerySet[VolunteerP
     The qualification filter keeps volunteers with at least one role requirement
     in that state on `filters.on` (today by default).
     """
-    from timebank.training.selectors.qualifications import volunteer_ids_needing_attention
-    from timebank.volunteers.selectors.records import memberships_for
-
     volunteers = volunteers_for(user).select_related("user")
     if filters.programme is not None or filters.status:
         memberships = memberships_for(user)
