@@ -18,7 +18,7 @@ from impact.forms import ALL_FUNDED, CostForm, NarrativeForm, OutcomeRecordForm,
 from impact.models import RequestStatus
 from timebank.accounts.views import coordinated_programme
 from timebank.common.forms import apply_service_errors
-from timebank.common.views import render_form_page, visible_or_404
+from timebank.common.views import render_form_page, request_key, visible_or_404
 
 DOWNLOADS = {
     "pdf": ("application/pdf", "inline"),
@@ -47,6 +47,7 @@ def statements(request: HttpRequest):
                     start=form.cleaned_data["start"],
                     end=form.cleaned_data["end"],
                     include_demographics=form.cleaned_data["include_demographics"],
+                    idempotency_key=request_key(request),
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc, aliases={"programmes": "programme"})

@@ -22,7 +22,7 @@ from matching.models import LIVE_STATUSES, MatchStatus
 from matching.task_services import task_create
 from timebank.accounts.views import coordinated_programme
 from timebank.common.forms import apply_service_errors
-from timebank.common.views import render_form_page, visible_or_404
+from timebank.common.views import render_form_page, request_key, visible_or_404
 from timebank.volunteers.selectors.volunteers import volunteer_get
 from timebank.volunteers.views.profile import own_profile_or_404
 
@@ -96,7 +96,9 @@ def need_propose(request: HttpRequest, need_id: int):
     volunteer = visible_or_404(volunteer_get, request.user, int(request.POST.get("volunteer") or 0))
     offer = request.POST.get("offer") == "1"
     try:
-        services.match_propose(actor=request.user, need=need, volunteer=volunteer, offer=offer)
+        services.match_propose(
+            actor=request.user, need=need, volunteer=volunteer, offer=offer, idempotency_key=request_key(request)
+        )
     except ValidationError as exc:
         messages.error(
             request,
@@ -146,7 +148,7 @@ def match_action(request: HttpRequest, match_id: int, action: str):
         raise PermissionDenied
     kwargs = {"reason": request.POST.get("reason", "")} if action in ("close", "withdraw") else {}
     try:
-        service(actor=request.user, match=match, **kwargs)
+        service(actor=request.user, match=match, idempotency_key=request_key(request), **kwargs)
     except ValidationError as exc:
         messages.error(request, _refusal_text(exc))
     else:
@@ -231,10 +233,15 @@ def my_match_answer(request: HttpRequest, match_id: int, answer: str):
     match = visible_or_404(selectors.match_get_for_volunteer, request.user, match_id)
     try:
         if answer == "accept":
-            services.match_accept(actor=request.user, match=match)
+            services.match_accept(actor=request.user, match=match, idempotency_key=request_key(request))
             messages.success(request, _("You accepted: %(title)s.") % {"title": match.need.title})
         elif answer == "decline":
-            services.match_decline(actor=request.user, match=match, reason=request.POST.get("reason", ""))
+            services.match_decline(
+                actor=request.user,
+                match=match,
+                reason=request.POST.get("reason", ""),
+                idempotency_key=request_key(request),
+            )
             messages.success(
                 request, _("You declined: %(title)s. Thank you for telling us.") % {"title": match.need.title}
             )
@@ -257,7 +264,7 @@ def task_list(request: HttpRequest):
 def task_signup(request: HttpRequest, need_id: int):
     need = visible_or_404(selectors.signup_need_get, request.user, need_id)
     try:
-        services.task_signup(actor=request.user, need=need)
+        services.task_signup(actor=request.user, need=need, idempotency_key=request_key(request))
     except ValidationError as exc:
         messages.error(request, _refusal_text(exc))
     else:

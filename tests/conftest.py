@@ -265,9 +265,10 @@ def shared_volunteer(admin, coordinator, programme, other_programme_coordinator,
     requires, both verified and current; paused in `other_programme` (the reason is in
     its audit log), with its Translation skill and a verified Safeguarding course that
     expired a year ago (the programme requires it). Returns the VolunteerProfile."""
+    from timebank.accounts.services.people import membership_status_change
     from timebank.accounts.services.programmes import membership_grant
     from timebank.training.services.records import training_record_add
-    from timebank.volunteers.services.profiles import membership_status_change, volunteer_update
+    from timebank.volunteers.services.profiles import volunteer_update
     from timebank.volunteers.services.skills import skill_create
 
     sam = volunteer_register(

@@ -9,11 +9,12 @@ from tests.assertions import user_of
 from timebank.accounts.models import Membership, MembershipStatus, Programme, Role
 from timebank.accounts.selectors.programmes import programme_figures, programme_get, programmes_for
 from timebank.accounts.selectors.roles import roles_of
+from timebank.accounts.services.people import membership_status_change
 from timebank.training.selectors.volunteer_list import VolunteerFilters, volunteer_list
 from timebank.training.services.records import training_record_add
 from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.selectors.volunteers import volunteer_by_membership_number, volunteer_get, volunteers_for
-from timebank.volunteers.services.profiles import membership_status_change, volunteer_register, volunteer_update
+from timebank.volunteers.services.profiles import volunteer_register, volunteer_update
 
 D = dt.date
 EVERYONE = ["volunteer", "mentor", "other_volunteer"]

@@ -18,6 +18,7 @@ from ledger.services import transaction_post
 from tests.assertions import assert_audited, errors_of, last_audit, unchanged
 from tests.concurrency import at_once, postgres_only, run_on_sqlite, sqlite_only
 from timebank.accounts.models import AuditEntry
+from timebank.accounts.services.people import membership_status_change
 from timebank.accounts.services.programmes import membership_grant
 from timebank.earning.models import ClaimSource, ClaimStatus, HoursClaim
 from timebank.earning.services.activities import activity_create, activity_session_create
@@ -28,7 +29,6 @@ from timebank.spending.credits import partner_account
 from timebank.spending.models import PartnerVenue
 from timebank.volunteers.credits import volunteer_account
 from timebank.volunteers.models import VolunteerProfile
-from timebank.volunteers.services.profiles import membership_status_change
 
 
 def balance(programme, volunteer) -> int:

@@ -241,6 +241,31 @@ def test_a_volunteer_accepts_an_offer_on_the_page(client_as, world, volunteer):
     assert Match.objects.get(pk=world.offer).status == MatchStatus.ACCEPTED
 
 
+def test_a_double_click_on_accept_accepts_once_and_both_answers_say_so(client_as, world, volunteer):
+    from tests.assertions import unchanged
+
+    client = client_as("volunteer")
+    page = client.get("/me/matches/").content.decode()
+    assert 'name="request_key"' in page
+    first = client.post(f"/me/matches/{world.offer}/accept/", {"request_key": "click-1"}, follow=True)
+
+    with unchanged():
+        second = client.post(f"/me/matches/{world.offer}/accept/", {"request_key": "click-1"}, follow=True)
+
+    for response in (first, second):
+        assert "You accepted: Community kitchen." in response.content.decode()
+    assert Match.objects.get(pk=world.offer).status == MatchStatus.ACCEPTED
+
+
+def test_a_second_accept_without_the_same_key_is_refused_as_out_of_order(client_as, world, volunteer):
+    client = client_as("volunteer")
+    client.post(f"/me/matches/{world.offer}/accept/", {"request_key": "click-1"})
+
+    second = client.post(f"/me/matches/{world.offer}/accept/", {"request_key": "click-2"}, follow=True)
+
+    assert "cannot be accepted" in second.content.decode()
+
+
 def test_a_decline_without_a_reason_is_refused_on_the_page_and_changes_nothing(client_as, world):
     from tests.assertions import unchanged
 

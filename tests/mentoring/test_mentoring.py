@@ -27,10 +27,10 @@ from tests.assertions import unchanged
 from tests.matching_support import kitchen_volunteer
 from tests.spending_support import balance
 from timebank.accounts.models import AuditEntry, Membership, MembershipStatus, Role
+from timebank.accounts.services.people import membership_status_change
 from timebank.accounts.services.programmes import membership_grant
 from timebank.earning.models import ClaimStatus, HoursClaim
 from timebank.earning.services.claims import claim_approve
-from timebank.volunteers.services.profiles import membership_status_change
 
 LEVELS = {
     "-2": "Eviction notice served",

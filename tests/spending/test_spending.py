@@ -28,6 +28,7 @@ from tests.concurrency import at_once, postgres_only, run_on_sqlite, sqlite_only
 from tests.conftest import PASSWORD
 from tests.spending_support import CREDIT, balance, earn, nothing_changes, spending_world
 from timebank.accounts.models import AuditEntry, MembershipStatus, Role, User
+from timebank.accounts.services.people import membership_status_change
 from timebank.accounts.services.programmes import (
     account_create,
     membership_grant,
@@ -59,7 +60,7 @@ from timebank.spending.services.redeem import (
     vouchers_expire,
 )
 from timebank.spending.tasks import expire_vouchers
-from timebank.volunteers.services.profiles import membership_status_change, volunteer_register
+from timebank.volunteers.services.profiles import volunteer_register
 
 
 @pytest.fixture

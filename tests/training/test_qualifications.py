@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from timebank.accounts.models import Membership, MembershipStatus, Role
+from timebank.accounts.services.people import membership_status_change
 from timebank.accounts.services.programmes import membership_grant
 from timebank.common.dates import add_months
 from timebank.training.models import TrainingRecord
@@ -33,7 +34,7 @@ from timebank.training.services.records import (
     training_record_add,
     training_record_verify,
 )
-from timebank.volunteers.services.profiles import membership_status_change, volunteer_register
+from timebank.volunteers.services.profiles import volunteer_register
 
 D = dt.date
 VALID, SOON, EXPIRED, MISSING = (

@@ -17,13 +17,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from timebank.accounts.models import AuditEntry, Membership, MembershipStatus, Role
+from timebank.accounts.services.people import membership_status_change
 from timebank.accounts.services.programmes import account_create, membership_grant
 from timebank.celery import app as celery_app
 from timebank.training.models import ExpiryReminder
 from timebank.training.services.records import background_check_add, training_record_add
 from timebank.training.services.reminders import qualification_reminders_send
 from timebank.training.tasks import send_qualification_reminders
-from timebank.volunteers.services.profiles import membership_status_change, volunteer_register, volunteer_update
+from timebank.volunteers.services.profiles import volunteer_register, volunteer_update
 
 D = dt.date
 EXPIRES = D(2026, 3, 15)

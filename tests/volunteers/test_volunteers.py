@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from tests.assertions import assert_audited, errors_of, last_audit, unchanged, user_of
 from tests.conftest import PASSWORD
 from timebank.accounts.models import Membership, MembershipStatus, Role, User
+from timebank.accounts.services.people import membership_status_change
 from timebank.accounts.services.programmes import account_create
 from timebank.volunteers.models import AvailabilitySlot, Consent, ConsentPurpose, VolunteerProfile
 from timebank.volunteers.selectors.volunteers import volunteer_by_membership_number
@@ -26,7 +27,6 @@ from timebank.volunteers.services.profiles import (
     consent_withdraw,
     membership_number_for,
     membership_number_is_valid,
-    membership_status_change,
     volunteer_demographics_set,
     volunteer_register,
     volunteer_update,

@@ -28,3 +28,8 @@ def render_form_page(
     summary = error_summary(*forms)
     context = {**context, "error_summary": summary}
     return render(request, template, context, status=status)
+
+
+def request_key(request: HttpRequest) -> str | None:
+    """The form's `request_key` ({% request_key %}), the Idempotency-Key of a page's write; None without one."""
+    return request.POST.get("request_key") or None

@@ -9,6 +9,7 @@ from timebank.accounts.permissions import is_admin
 from timebank.accounts.schemas import MeOut
 from timebank.accounts.selectors.programmes import programme_get
 from timebank.accounts.selectors.roles import roles_of
+from timebank.accounts.services.people import membership_status_change
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.schemas import (
@@ -30,12 +31,7 @@ from timebank.volunteers.selectors.records import (
     volunteer_membership,
 )
 from timebank.volunteers.selectors.volunteers import volunteer_get, volunteers_for
-from timebank.volunteers.services.profiles import (
-    consent_give,
-    consent_withdraw,
-    membership_status_change,
-    volunteer_update,
-)
+from timebank.volunteers.services.profiles import consent_give, consent_withdraw, volunteer_update
 
 router = Router()
 

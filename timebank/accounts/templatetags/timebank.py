@@ -1,6 +1,9 @@
 """Small display filters for the page templates."""
 
+import uuid
+
 from django import template
+from django.utils.html import format_html
 
 from ledger.errors import format_minutes
 from timebank.accounts.models import MembershipStatus, Role
@@ -42,3 +45,10 @@ def signed_credits(minutes) -> str:
 def duration(minutes) -> str:
     """Minutes of time given as people read them: '2 h 30 min'."""
     return duration_text(int(minutes or 0))
+
+
+@register.simple_tag
+def request_key() -> str:
+    """A hidden `request_key` for a form whose submission moves something: a double click or
+    a resent form carries the same key, and the service answers it once (the idempotency records)."""
+    return format_html('<input type="hidden" name="request_key" value="{}">', uuid.uuid4().hex)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from timebank.accounts.permissions import coordinated_programme_ids
+from timebank.accounts.services.people import membership_status_change
 from timebank.accounts.views import coordinated_programme
 from timebank.common.forms import apply_service_errors, language_label
 from timebank.common.views import render_form_page, visible_or_404
@@ -30,12 +31,7 @@ from timebank.volunteers.forms.registration import ConsentGiveForm, MembershipSt
 from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.selectors.audit import volunteer_audit_trail
 from timebank.volunteers.selectors.records import consent_get, memberships_for
-from timebank.volunteers.services.profiles import (
-    consent_give,
-    consent_withdraw,
-    membership_status_change,
-    volunteer_register,
-)
+from timebank.volunteers.services.profiles import consent_give, consent_withdraw, volunteer_register
 from timebank.volunteers.views.profile import (
     consent_rows,
     edit_profile,

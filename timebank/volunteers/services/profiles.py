@@ -7,13 +7,20 @@ import uuid
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from timebank.accounts.models import Membership, MembershipStatus, Programme, Role, User
+from timebank.accounts.models import MembershipStatus, Programme, Role, User
 from timebank.accounts.permissions import VOLUNTEERING_ROLES, coordinated_programme_ids, is_admin, require_coordinator
 from timebank.accounts.services.audit import audit_record
+from timebank.accounts.services.people import (
+    membership_open,
+    person_account_open,
+    person_email_set,
+    person_name_set,
+    person_username_offer,
+)
 from timebank.common.languages import LANGUAGE_NAMES
 from timebank.volunteers.models import (
     AvailabilitySlot,
@@ -242,34 +249,20 @@ def volunteer_register(
         raise ValidationError(errors)
 
     cleaned = _clean_profile({"full_name": full_name, **profile}, placeholder)
-    user = _user_create(
+    user = person_account_open(
         username=username or f"member-{uuid.uuid4().hex[:12]}",
         email=_clean_email(email),
-        first_name=cleaned["full_name"].split(" ")[0][:150],
-        last_name=" ".join(cleaned["full_name"].split(" ")[1:])[:150],
+        full_name=cleaned["full_name"],
+        password=password or None,
     )
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    user.save()
     volunteer = VolunteerProfile.objects.create(user=user, registered_by=actor, **cleaned)
     volunteer.membership_number = membership_number_for(volunteer.pk)
     volunteer.save(update_fields=["membership_number"])
     # The card number doubles as the username unless an account already took that
     # name (usernames are free text); the random placeholder then stays.
-    number_as_username = volunteer.membership_number.lower()
-    if username is None and not User.objects.filter(username__iexact=number_as_username).exists():
-        user.username = number_as_username
-        try:
-            with transaction.atomic():
-                user.save(update_fields=["username"])
-        except IntegrityError:
-            # Someone took the name since we looked: the random placeholder stays.
-            user.username = User.objects.values_list("username", flat=True).get(pk=user.pk)
-    Membership.objects.create(
-        user=user, programme=programme, role=role, status=status, status_since=timezone.localdate()
-    )
+    if username is None:
+        person_username_offer(user, volunteer.membership_number.lower())
+    membership_open(user=user, programme=programme, role=role, status=status)
     VolunteerLanguage.objects.bulk_create(
         VolunteerLanguage(volunteer=volunteer, code=code) for code in _clean_languages(languages or [])
     )
@@ -290,18 +283,6 @@ def volunteer_register(
         changes={"full_name": volunteer.full_name, "role": role, "status": status, "email": bool(user.email)},
     )
     return volunteer
-
-
-def _user_create(**fields) -> User:
-    """Create the account; a clash the checks missed (another registration of the same
-    e-mail or username committed meanwhile) is bad input, not a crash."""
-    try:
-        with transaction.atomic():
-            return User.objects.create(**fields)
-    except IntegrityError as exc:
-        if fields["email"] and "email" in str(exc).lower():
-            raise ValidationError({"email": [_("Another person already uses this e-mail address.")]}) from None
-        raise ValidationError({"username": [_("Choose another username; this one is taken or empty.")]}) from None
 
 
 def _replace_availability(volunteer: VolunteerProfile, slots) -> None:
@@ -367,12 +348,9 @@ def volunteer_update(
         volunteer.save()
     if "email" in cleaned and cleaned["email"] != volunteer.user.email:
         changes["email"] = [volunteer.user.email, cleaned["email"]]
-        volunteer.user.email = cleaned["email"]
-        volunteer.user.save(update_fields=["email"])
+        person_email_set(volunteer.user, cleaned["email"])
     if "full_name" in changes:
-        parts = volunteer.full_name.split(" ")
-        volunteer.user.first_name, volunteer.user.last_name = parts[0][:150], " ".join(parts[1:])[:150]
-        volunteer.user.save(update_fields=["first_name", "last_name"])
+        person_name_set(volunteer.user, volunteer.full_name)
     if "languages" in cleaned:
         before = sorted(volunteer.languages.values_list("code", flat=True))
         if before != cleaned["languages"]:
@@ -414,34 +392,6 @@ def _clean_email_change(actor: User, volunteer: VolunteerProfile, email: str) ->
             }
         )
     return cleaned
-
-
-@transaction.atomic
-def membership_status_change(
-    *, actor: User, membership: Membership, status: str, on: dt.date | None = None, reason: str = ""
-) -> Membership:
-    """Move a volunteer between applicant, active, paused and left in one programme."""
-    require_coordinator(actor, membership.programme)
-    if status not in MembershipStatus.values:
-        raise ValidationError({"status": [_("Choose a status from the list.")]})
-    on = on or timezone.localdate()
-    if on > timezone.localdate():
-        raise ValidationError({"on": [_("The date cannot be in the future.")]})
-    membership = Membership.objects.select_for_update(no_key=True).get(pk=membership.pk)
-    if membership.status == status:
-        return membership
-    before = membership.status
-    membership.status, membership.status_since = status, on
-    membership.save(update_fields=["status", "status_since"])
-    audit_record(
-        actor=actor,
-        action="membership.status",
-        target=membership,
-        programme=membership.programme,
-        reason=reason,
-        changes={"status": [before, status], "since": on},
-    )
-    return membership
 
 
 @transaction.atomic
