@@ -13,6 +13,11 @@ from timebank.accounts.models import AuditEntry, Programme
         "/admin/accounts/membership/",
         "/admin/volunteers/volunteerprofile/",
         "/admin/accounts/auditentry/",
+        "/admin/earning/hoursclaim/",
+        "/admin/earning/activity/",
+        "/admin/spending/voucher/",
+        "/admin/spending/gift/",
+        "/admin/spending/redemption/",
     ],
 )
 def test_admin_pages_open_for_the_administrator(admin, programme, volunteer, client_for, path):
@@ -96,3 +101,8 @@ def test_weights_that_are_all_zero_are_refused(admin, programme, client_for):
     )
 
     assert response.status_code == 200 and not MatchingWeights.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/admin/earning/hoursclaim/add/", "/admin/spending/voucher/add/"])
+def test_what_moves_credits_cannot_be_added_in_the_admin(admin, client_for, path):
+    assert client_for(admin).get(path).status_code == 403

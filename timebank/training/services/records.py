@@ -12,7 +12,7 @@ from timebank.accounts.models import Programme, Role, User
 from timebank.accounts.permissions import can_coordinate, require_coordinator
 from timebank.accounts.services.audit import audit_record
 from timebank.common.dates import add_months
-from timebank.training.models import BackgroundCheck, CheckType, Course, RoleRequirement, TrainingRecord
+from timebank.training.models import BackgroundCheck, CheckType, Course, RoleRequirement, TrainingRecord, VerifiedRecord
 from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.permissions import volunteer_programme_ids
 
@@ -158,16 +158,15 @@ def training_record_add(
     if verify and not can_coordinate(actor, course.programme):
         raise PermissionDenied(_("Only a coordinator may verify training."))
     expires_on = add_months(completed_on, course.validity_months) if course.validity_months else None
-    now = timezone.now()
-    record = TrainingRecord.objects.create(
+    record = _record_create(
+        TrainingRecord,
+        actor=actor,
+        verify=verify,
         volunteer=volunteer,
         course=course,
         completed_on=completed_on,
         expires_on=expires_on,
         note=note.strip(),
-        recorded_by=actor,
-        verified_by=actor if verify else None,
-        verified_at=now if verify else None,
     )
     if evidence is not None:
         record.evidence.save(evidence.name, evidence, save=True)
@@ -218,16 +217,15 @@ def background_check_add(
         raise ValidationError(errors)
     if expires_on is None and check_type.validity_months:
         expires_on = add_months(issued_on, check_type.validity_months)
-    now = timezone.now()
-    check = BackgroundCheck.objects.create(
+    check = _record_create(
+        BackgroundCheck,
+        actor=actor,
+        verify=verify,
         volunteer=volunteer,
         check_type=check_type,
         issued_on=issued_on,
         expires_on=expires_on,
         reference=reference,
-        recorded_by=actor,
-        verified_by=actor if verify else None,
-        verified_at=now if verify else None,
     )
     audit_record(
         actor=actor,
@@ -245,7 +243,18 @@ def background_check_verify(*, actor: User, check: BackgroundCheck) -> Backgroun
     return _verify(actor=actor, record=check, programme=check.check_type.programme, action="check.verify")
 
 
-def _verify(*, actor: User, record: TrainingRecord | BackgroundCheck, programme: Programme, action: str):
+def _record_create(model: type[VerifiedRecord], *, actor: User, verify: bool, **fields) -> VerifiedRecord:
+    """A training record or background check as recorded by `actor`: verified at once when
+    `verify` (the caller has checked that the actor may), else waiting for a coordinator."""
+    return model.objects.create(
+        **fields,
+        recorded_by=actor,
+        verified_by=actor if verify else None,
+        verified_at=timezone.now() if verify else None,
+    )
+
+
+def _verify(*, actor: User, record: VerifiedRecord, programme: Programme, action: str):
     require_coordinator(actor, programme)
     # Re-read under a lock so two coordinators verifying at once write one audit entry.
     record = type(record).objects.select_for_update(no_key=True).get(pk=record.pk)
