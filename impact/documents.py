@@ -2,7 +2,6 @@
 figures themselves, whose sha256 is the statement's checksum), a CSV of the same figures
 side by side with the previous period, and the PDF."""
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -14,6 +13,7 @@ from django.utils.safestring import mark_safe
 from impact import charts
 from impact.suppression import FEWER_THAN_5, WITHHELD
 from mentoring.models import ClosureReason
+from timebank.common.spreadsheets import SafeWriter
 from timebank.spending.models import PartnerCategory
 from timebank.volunteers.models import Gender
 
@@ -69,7 +69,7 @@ def figures_csv(figures: dict) -> str:
     _flatten(figures["current"], "", current)
     _flatten(figures["previous"], "", previous)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = SafeWriter(buffer, lineterminator="\n")
     programmes = ", ".join(p["name"] for p in figures["programmes"])
     writer.writerow(["# Timebank impact statement", programmes])
     writer.writerow(["# period", figures["period"]["start"], figures["period"]["end"]])

@@ -16,13 +16,13 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from matching import selectors, services
 from matching.models import LIVE_STATUSES
 from matching.task_services import ShiftSpec, task_create
-from timebank.accounts.selectors.programmes import programme_get
-from timebank.common.api import IDEMPOTENCY_KEY
+from timebank.accounts.selectors.programmes import coordinated_programme_get, programme_get
+from timebank.common.api import IDEMPOTENCY_KEY, Pagination
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.training.models import CheckType, Course
 from timebank.volunteers.models import Skill
@@ -190,10 +190,10 @@ class BatchRunQuery(Schema):
 
 
 @router.get("/matching/programmes/{slug}/needs", response={200: list[NeedOut], **READ_ERRORS}, summary="Open needs")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def need_list(request, slug: str):
     """The programme's open needs, most urgent first (coordinators)."""
-    programme = programme_get(request.auth, slug)
+    programme = coordinated_programme_get(request.auth, slug)
     return selectors.needs_for(request.auth, programme=programme)
 
 
@@ -334,7 +334,7 @@ def need_signup(request, need_id: int, idempotency_key: str | None = IDEMPOTENCY
 
 
 @router.get("/matching/matches", response={200: list[MatchOut], **READ_ERRORS}, summary="My offers and matches")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def my_matches(request):
     return selectors.offers_for(request.auth)
 
@@ -421,7 +421,7 @@ def batch_run_start(request, slug: str, payload: BatchRunIn, idempotency_key: st
 
 
 @router.get("/matching/batch-runs", response={200: list[BatchRunOut], **READ_ERRORS}, summary="Batch runs")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def batch_run_list(request, query: Query[BatchRunQuery]):
     if query.key:
         return selectors.batch_runs_by_key(request.auth, query.key)

@@ -5,12 +5,13 @@ things with good input, so each refusal is about the input alone.
 """
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
 
 from tests.api_support import assert_problem, call, fill, volunteer_records
-from tests.assertions import database_state
+from tests.assertions import database_state, unchanged
 from timebank.volunteers.services.profiles import consent_withdraw
 
 TOMORROW = "{tomorrow}"
@@ -354,3 +355,62 @@ def test_every_error_of_one_request_is_listed(staff, world):
     problem = assert_problem(response, 422, "email", "languages", "phone", "consent_to_record")
     assert len(problem["errors"]) >= 4
     assert database_state() == before
+
+
+@pytest.mark.parametrize("method", ["post", "patch", "put", "delete"])
+@pytest.mark.parametrize("signed_in_by", ["token", "session"])
+def test_a_write_to_an_address_with_nothing_answers_404_problem_and_changes_nothing(coordinator, method, signed_in_by):
+    """Not Django's CSRF page (403 text/html): the API's own 404, whoever asks and however."""
+    from django.test import Client
+
+    from tests.assertions import unchanged
+    from timebank.accounts.services.tokens import api_token_create
+
+    client = Client(enforce_csrf_checks=True)
+    headers = {}
+    if signed_in_by == "token":
+        _, secret = api_token_create(actor=coordinator, name="script")
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    else:
+        client.force_login(coordinator)
+    with unchanged():
+        response = getattr(client, method)("/api/v1/no-such-thing/42", "{}", content_type="application/json", **headers)
+
+    assert_problem(response, 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (COURSES, {"name": "Safe\u0000guarding", "validity_months": 12}, "name"),
+        (REGISTER, {"programme": "tenants", "full_name": "Nia\u0000", "consent_to_record": True}, "full_name"),
+        ("/claims", {"activity": 1, "minutes": 60, "note": "\u0000"}, "note"),
+        (COURSES, {"name": "Ok", "nested": {"deep": ["fine", "bad\u0000"]}}, "nested.deep.1"),
+    ],
+)
+def test_a_nul_character_anywhere_in_a_body_is_refused_naming_the_field(staff, world, path, body, field):
+    """PostgreSQL cannot store a NUL character (it answered 500); no field is let through with one."""
+    with unchanged():
+        response = call(staff, "post", path, body)
+
+    assert_problem(response, 422, field)
+
+
+def test_a_nul_character_in_the_query_is_refused_naming_the_parameter(staff, world):
+    response = call(staff, "get", "/volunteers", {"search": "Vera\u0000"})
+
+    assert_problem(response, 422, "search")
+
+
+@pytest.mark.parametrize("offset", [2**31, 2**63, 99999999999999999999, -1])
+def test_an_offset_past_any_list_is_refused_on_every_list(staff, world, offset):
+    for path in ("/volunteers", "/programmes", "/claims", "/offers"):
+        assert_problem(call(staff, "get", path, {"offset": offset}), 422, "offset")
+
+
+def test_a_body_nested_deeper_than_any_operation_reads_is_refused_plainly(staff, world):
+    for depth in (40, 100_000):
+        raw = '{"name": ' + "[" * depth + "]" * depth + "}"
+        problem = assert_problem(call(staff, "post", COURSES, raw=raw), 422, "body")
+        assert "recursion" not in json.dumps(problem).lower()
+        assert "nests too deeply" in json.dumps(problem)

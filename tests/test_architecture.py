@@ -129,3 +129,46 @@ def test_no_noqa_holds_the_structure_together():
         if re.search(r"noqa: ?(E402|F401|F811)", line)
     ]
     assert not hushed, hushed
+
+
+def _production_environment(tmp_path, **extra) -> dict:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "timebank.example.org",
+        **extra,
+    }
+
+
+def test_deployment_checks_fail_with_the_development_secret_key(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_production_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "timebank.E001" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("extra", "starts"),
+    [({}, False), ({"DEBUG": "1"}, True), ({"SECRET_KEY": "a-real-key-" + "k" * 40}, True)],
+)
+def test_the_server_refuses_to_start_with_the_development_key_unless_debug_is_on(tmp_path, extra, starts):
+    result = subprocess.run(
+        [sys.executable, "-c", "import timebank.wsgi"],
+        cwd=ROOT,
+        env=_production_environment(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (result.returncode == 0) is starts, result.stderr
+    if not starts:
+        assert "Set SECRET_KEY" in result.stderr

@@ -17,6 +17,7 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.urls import URLPattern, re_path
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -64,17 +65,52 @@ class MalformedBody(ValueError):
     pass
 
 
+# Deeper than any body of this API: a client that sends more wants the parser, not the API.
+MAX_BODY_DEPTH = 32
+
+
 class JsonParser(Parser):
-    """Every request body of this API is one JSON object."""
+    """Every request body of this API is one JSON object, at most MAX_BODY_DEPTH deep; no
+    text in it or in the query string holds a NUL character (PostgreSQL cannot store one,
+    and no field needs it), whatever the operation."""
 
     def parse_body(self, request: HttpRequest):
         try:
             data = json.loads(request.body)
+        except RecursionError:
+            raise MalformedBody(_("The request body nests too deeply.")) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedBody(_("The request body is not valid JSON: %(error)s.") % {"error": exc}) from exc
         if not isinstance(data, dict):
             raise MalformedBody(_("The request body must be a JSON object."))
+        _refuse_nul_and_depth(data, ("body", "payload"))
         return data
+
+    def parse_querydict(self, data, list_fields, request: HttpRequest):
+        parsed = super().parse_querydict(data, list_fields, request)
+        _refuse_nul_and_depth(parsed, ("query",))
+        return parsed
+
+
+def _refuse_nul_and_depth(data, location: tuple) -> None:
+    """Raises ninja's ValidationError naming every field whose text holds a NUL character."""
+    errors = []
+    pending = [(data, (), 0)]
+    while pending:
+        value, path, depth = pending.pop()
+        if depth > MAX_BODY_DEPTH:
+            raise MalformedBody(_("The request body nests too deeply."))
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            if isinstance(key, str) and "\x00" in key:
+                errors.append({"loc": (*location, *path), "msg": _("Names cannot hold a NUL character.")})
+            if isinstance(item, str):
+                if "\x00" in item:
+                    errors.append({"loc": (*location, *path, key), "msg": _("Text cannot hold a NUL character.")})
+            else:
+                pending.append((item, (*path, key), depth + 1))
+    if errors:
+        raise NinjaValidationError(errors)
 
 
 class TimebankAPI(NinjaAPI):
@@ -102,6 +138,9 @@ class TimebankAPI(NinjaAPI):
         return schema
 
 
+# Exempt from the CSRF check: it changes nothing, and a script's POST to a mistyped address
+# deserves the API's 404 problem, not Django's CSRF page.
+@csrf_exempt
 def _not_found(request: HttpRequest, *args, **kwargs) -> HttpResponse:
     return problem(404, _("There is nothing at this address."))
 
@@ -173,6 +212,8 @@ def _service_refused_input(request, exc: DjangoValidationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, NinjaValidationError):
+        return _request_invalid(request, exc.__cause__)
     if isinstance(exc.__cause__, MalformedBody):
         return problem(422, _("The request body is not a JSON object."), [{"field": "body", "message": exc.__cause__}])
     if exc.status_code == 401:

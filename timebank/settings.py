@@ -14,7 +14,10 @@ from timebank.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "insecure-development-key-change-me-" + "x" * 24)
+# The fallback is for a laptop only: `check --deploy` fails with it, and the WSGI
+# application refuses to start with it unless DEBUG is on (timebank/wsgi.py).
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me-" + "x" * 24
+SECRET_KEY = env_str("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

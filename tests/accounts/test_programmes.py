@@ -239,6 +239,29 @@ def test_a_token_authenticates_until_revoked(coordinator):
         api_token_revoke(actor=coordinator, token=token)
 
 
+def test_a_token_used_often_is_marked_used_at_most_once_a_minute(coordinator):
+    """An API read must not write on every call (it took SQLite's write lock each time)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from timebank.accounts.models import ApiToken
+
+    token, secret = api_token_create(actor=coordinator, name="dashboard")
+    api_token_authenticate(secret)
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+
+    with unchanged():
+        for _ in range(5):
+            assert api_token_authenticate(secret) == coordinator
+
+    a_minute_ago = first - dt.timedelta(minutes=1, seconds=1)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=a_minute_ago)
+    api_token_authenticate(secret)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first - dt.timedelta(seconds=1)
+    assert ApiToken.objects.get(pk=token.pk).last_used_at <= timezone.now()
+
+
 @pytest.mark.parametrize("secret", ["", "tb_not-a-token", "Bearer tb_x", "something-else"])
 def test_unknown_secrets_authenticate_nobody(coordinator, secret):
     api_token_create(actor=coordinator, name="script")

@@ -19,13 +19,18 @@ from impact.documents import checksum_of, figures_csv, figures_json
 from impact.figures import Period, statement_figures
 from impact.models import ImpactStatement, RequestStatus, StatementRequest
 from impact.services import RateLimited, statement_request
-from impact.suppression import FEWER_THAN_5, SMALL_NUMBER, WITHHELD, Row, protect
+from impact.suppression import Row, protect
 from impact.tasks import build_statement
 from tests.assertions import unchanged
 from tests.impact_support import MARCH, build_march, frozen_clock, give, march, register
 from timebank.accounts.models import Role
 from timebank.accounts.services.programmes import membership_grant
 
+# The product's rule, written out here rather than imported: a test that read the threshold
+# from the code it tests would pass whatever the code said.
+SMALL_NUMBER = 5
+FEWER_THAN_5 = "fewer than 5"
+WITHHELD = "not shown"
 HIDDEN = (FEWER_THAN_5, WITHHELD)
 
 
@@ -275,6 +280,16 @@ def test_the_csv_holds_the_same_figures_side_by_side(march, programme):
     assert "hours,minutes,720,fewer than 5" in lines
     assert "value_of_time,GBP,144.00,fewer than 5" in lines
     assert "hours,by_activity[Panel].minutes,300," in lines  # no panel in February
+
+
+def test_the_csv_never_hands_a_spreadsheet_a_formula(march, programme):
+    """A programme's name is typed by an administrator; in the CSV it stays text."""
+    programme.name = "=cmd|' /C calc'!A0"
+    programme.save(update_fields=["name"])
+
+    lines = figures_csv(figures_of(programme)).splitlines()
+
+    assert lines[0] == "# Timebank impact statement,'=cmd|' /C calc'!A0"
 
 
 # --- Building and keeping the documents ---------------------------------------------------

@@ -151,7 +151,8 @@ OPERATIONS = {
         "get",
         "/matching/programmes/tenants/needs",
         None,
-        expect(200, allowed=COORDINATING, everyone_else=200) | {"outsider": 404, "other_programme_coordinator": 404},
+        # One rule for every coordinator's list: 403 for another role in the programme.
+        expect(200, allowed=COORDINATING, forbidden=("volunteer", "mentor", "partner", "funder")),
     ),
     "task": (
         "post",

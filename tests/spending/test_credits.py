@@ -12,7 +12,7 @@ import pytest
 from ledger.models import AccountKind, Transaction, TransactionKind
 from ledger.selectors import ledger_verify
 from ledger.services import transaction_post
-from tests.api_support import SIGNED_IN, assert_problem, call
+from tests.api_support import ROLE_HOLDERS, SIGNED_IN, assert_problem, call
 from tests.assertions import unchanged, user_of
 from tests.conftest import PERSONAS
 from timebank.accounts.credits import programme_account
@@ -112,7 +112,8 @@ def test_who_may_read_a_statement_and_the_programme_ledger(
 ):
     client = client_for(user_of(request, persona))
     assert client.get(f"/volunteers/{volunteer.pk}/credits/{programme.slug}/").status_code == status
-    ledger_status = 200 if persona in ("admin", "coordinator") else 404
+    # One rule for every coordinator's page and list: 403 for another role in the programme.
+    ledger_status = 200 if persona in ("admin", "coordinator") else 403 if persona in ROLE_HOLDERS else 404
     assert client.get(f"/programmes/{programme.slug}/ledger/").status_code == ledger_status
 
 
@@ -170,14 +171,17 @@ def test_reversal_without_reason_or_of_spent_credits_is_refused_and_changes_noth
     assert "Not enough credits" in response.content.decode()
 
 
-@pytest.mark.parametrize("persona", ["other_programme_coordinator", "volunteer", "partner", "funder", "outsider"])
-def test_only_the_programmes_coordinators_may_reverse(request, history, programme, persona, client_for):
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [("other_programme_coordinator", 404), ("volunteer", 403), ("partner", 403), ("funder", 403), ("outsider", 404)],
+)
+def test_only_the_programmes_coordinators_may_reverse(request, history, programme, persona, status, client_for):
     client = client_for(user_of(request, persona))
     with unchanged():
         response = client.post(
             f"/programmes/{programme.slug}/ledger/{history['article'].pk}/reverse/", {"reason": "No", "token": "c"}
         )
-    assert response.status_code == 404
+    assert response.status_code == status
 
 
 def test_api_balances_statement_and_ledger(history, programme, volunteer, coordinator, client_for):
@@ -207,7 +211,7 @@ def test_api_statement_refusals(history, programme, volunteer, other_programme_c
         ),
         404,
     )
-    assert_problem(call(client_for(funder), "get", "/programmes/tenants/ledger"), 404)
+    assert_problem(call(client_for(funder), "get", "/programmes/tenants/ledger"), 403)
     assert_problem(
         call(
             client_for(volunteer.user),
@@ -246,11 +250,11 @@ READS = {
     ),
     "ledger summary": (
         "/programmes/tenants/ledger",
-        {**dict.fromkeys(SIGNED_IN, 404), "admin": 200, "coordinator": 200},
+        {**dict.fromkeys(SIGNED_IN, 404), **dict.fromkeys(ROLE_HOLDERS, 403), "admin": 200, "coordinator": 200},
     ),
     "transactions": (
         "/programmes/tenants/transactions",
-        {**dict.fromkeys(SIGNED_IN, 404), "admin": 200, "coordinator": 200},
+        {**dict.fromkeys(SIGNED_IN, 404), **dict.fromkeys(ROLE_HOLDERS, 403), "admin": 200, "coordinator": 200},
     ),
 }
 
@@ -280,3 +284,20 @@ def test_api_reverse_matrix(history, mentor, client_as, persona):
     with unchanged():
         response = call(caller, "post", f"/transactions/{history['article'].pk}/reverse", {"reason": "Matrix"})
     assert_problem(response, 401 if persona == "anonymous" else 404)
+
+
+def test_a_statement_csv_never_hands_a_spreadsheet_a_formula(programme, volunteer, coordinator, client_for, yesterday):
+    """An activity a coordinator named like a formula reaches the memo of every claim paid for it."""
+    from timebank.earning.services.activities import activity_create
+    from timebank.earning.services.claims import claim_approve, claim_log
+
+    risky = activity_create(actor=coordinator, programme=programme, name='=HYPERLINK("http://evil.example")')
+    claim = claim_log(actor=volunteer.user, volunteer=volunteer, activity=risky, date=yesterday, minutes=60)
+    claim_approve(actor=coordinator, claim=claim)
+
+    response = client_for(volunteer.user).get(f"/volunteers/{volunteer.pk}/credits/{programme.slug}/?format=csv")
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    earned = next(r for r in rows if r["kind"] == "earn")
+    assert earned["memo"].startswith("'=HYPERLINK(")
+    assert earned["minutes"] == "60"  # numbers stay numbers

@@ -1,8 +1,9 @@
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from timebank.accounts.schemas import ProgrammeDetailOut, ProgrammeOut
 from timebank.accounts.selectors.programmes import programme_get, programmes_for
+from timebank.common.api import Pagination
 from timebank.problems import READ_ERRORS
 
 router = Router()
@@ -11,7 +12,7 @@ router = Router()
 @router.get(
     "/programmes", response={200: list[ProgrammeOut], **READ_ERRORS}, tags=["programmes"], summary="List my programmes"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def programme_list(request):
     """The programmes the caller holds a role in; administrators see all."""
     return programmes_for(request.auth).order_by("name", "id")

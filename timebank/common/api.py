@@ -1,6 +1,8 @@
-"""What every API router shares: the one Idempotency-Key header of retryable writes."""
+"""What every API router shares: the one Idempotency-Key header of retryable writes, and paging."""
 
-from ninja import Header
+from django.conf import settings as django_settings
+from ninja import Field, Header, Schema
+from ninja.pagination import LimitOffsetPagination
 
 IDEMPOTENCY_KEY = Header(
     None,
@@ -11,3 +13,18 @@ IDEMPOTENCY_KEY = Header(
         "A key is yours alone, and belongs to the programme it was used in."
     ),
 )
+
+
+# The furthest a list may be paged: more rows than a programme will ever hold.
+MAX_OFFSET = 2**31 - 1
+
+
+class Pagination(LimitOffsetPagination):
+    """`limit` and `offset`, both bounded: an offset past any list a programme can hold is
+    refused with 422 (PostgreSQL would fail on one that does not fit a bigint)."""
+
+    class Input(Schema):
+        limit: int = Field(
+            django_settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=django_settings.NINJA_PAGINATION_MAX_LIMIT
+        )
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)

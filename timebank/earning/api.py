@@ -15,13 +15,13 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from ledger.errors import format_minutes
 from timebank.accounts.models import Programme
 from timebank.accounts.permissions import can_coordinate, coordinated_programme_ids
-from timebank.accounts.selectors.programmes import programme_get
-from timebank.common.api import IDEMPOTENCY_KEY
+from timebank.accounts.selectors.programmes import coordinated_programme_get, programme_get
+from timebank.common.api import IDEMPOTENCY_KEY, Pagination
 from timebank.earning.models import Activity, ActivitySession, ClaimStatus, HoursClaim
 from timebank.earning.selectors import (
     activities_of,
@@ -229,10 +229,7 @@ def _reference(field: str, message: str) -> ValidationError:
 
 def _coordinated(user, slug: str) -> Programme:
     """The programme for its coordinators; 403 for others who hold a role in it, 404 for the rest."""
-    programme = programme_get(user, slug)
-    if not can_coordinate(user, programme):
-        raise PermissionDenied(_("Only a coordinator of %(programme)s may do this.") % {"programme": programme})
-    return programme
+    return coordinated_programme_get(user, slug)
 
 
 def _claim_out(user, claim: HoursClaim) -> HoursClaim:
@@ -259,7 +256,7 @@ def _claim_volunteer(user, volunteer_id: int | None) -> VolunteerProfile:
     response={200: list[ActivityOut], **READ_ERRORS},
     summary="List the activities",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def activity_list(request, slug: str):
     """What the programme credits; for everyone holding a role in it."""
     return activities_of(programme_get(request.auth, slug)).select_related("programme")
@@ -281,7 +278,7 @@ def activity_add(request, slug: str, payload: ActivityIn):
     response={200: list[SessionOut], **READ_ERRORS},
     summary="List the sessions",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def session_list(request, slug: str, query: Query[SessionQuery]):
     """Occurrences of the programme's activities, latest first; for everyone holding a role in it."""
     sessions = sessions_of(programme_get(request.auth, slug))
@@ -317,7 +314,7 @@ def session_add(request, slug: str, payload: SessionIn, idempotency_key: str | N
 
 
 @router.get("/claims", response={200: list[ClaimOut], **READ_ERRORS}, summary="List my claims")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def claim_list(request, query: Query[ClaimListQuery]):
     """The caller's own claims in every programme, latest first."""
     claims = my_claims(request.auth)
@@ -329,7 +326,7 @@ def claim_list(request, query: Query[ClaimListQuery]):
     response={200: list[ClaimOut], **READ_ERRORS, 403: WRITE_ERRORS[403]},
     summary="List a programme's claims",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def programme_claim_list(request, slug: str, query: Query[ProgrammeClaimQuery]):
     """The programme's claims, oldest first: the approval queue by default (coordinators)."""
     programme = _coordinated(request.auth, slug)

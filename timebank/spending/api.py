@@ -18,13 +18,13 @@ from typing import Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from ledger.errors import format_minutes
 from timebank.accounts.models import Programme
 from timebank.accounts.permissions import can_coordinate
 from timebank.accounts.selectors.programmes import programme_get
-from timebank.common.api import IDEMPOTENCY_KEY
+from timebank.common.api import IDEMPOTENCY_KEY, Pagination
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.spending.models import Offer, PartnerVenue
 from timebank.spending.selectors.partners import (
@@ -274,7 +274,7 @@ def _in_body(selector, user, pk, field: str, message: str):
 
 
 @router.get("/offers", response={200: list[OfferOut], **READ_ERRORS}, summary="Offers I can take")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def offer_list(request):
     """The offers available today in the programmes where the caller is an active volunteer or mentor."""
     return offers_for(request.auth)
@@ -292,7 +292,7 @@ def voucher_take(request, payload: VoucherIssueIn, idempotency_key: str = IDEMPO
 
 
 @router.get("/vouchers", response={200: list[VoucherOut], **READ_ERRORS}, summary="My vouchers")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def voucher_list(request):
     """The caller's own vouchers, newest first."""
     return my_vouchers(request.auth)
@@ -323,7 +323,7 @@ def voucher_confirm_operation(request, payload: VoucherConfirmIn, idempotency_ke
 
 
 @router.get("/venues", response={200: list[VenueOut], **READ_ERRORS}, summary="Partner venues I work at or coordinate")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def venue_list(request):
     return venues_for(request.auth).order_by("name", "id")
 
@@ -365,7 +365,7 @@ def till_redeem(request, venue_id: int, payload: TillRedeemIn, idempotency_key: 
     response={200: list[RedemptionOut], **READ_ERRORS},
     summary="A venue's redemptions",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def redemption_list(request, venue_id: int):
     """Newest first; for the venue's staff and the programme's coordinators."""
     return redemptions_of_venue(request.auth, venue_get(request.auth, venue_id))

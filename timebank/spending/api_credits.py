@@ -5,13 +5,13 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from timebank.accounts.models import Programme
-from timebank.common.api import IDEMPOTENCY_KEY
+from timebank.accounts.selectors.programmes import coordinated_programme_get
+from timebank.common.api import IDEMPOTENCY_KEY, Pagination
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.spending.selectors.credits import (
-    coordinated_programme_get,
     my_balances,
     programme_ledger,
     programme_transaction_get,
@@ -180,7 +180,7 @@ def ledger_summary(request, slug: str):
 @router.get(
     "/programmes/{slug}/transactions", response={200: list[TransactionOut], **READ_ERRORS}, summary="The ledger"
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def transaction_list(request, slug: str):
     """The programme's transactions, newest first, with their postings (coordinators)."""
     programme = coordinated_programme_get(request.auth, slug)

@@ -14,10 +14,11 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from timebank.accounts.models import Programme
 from timebank.accounts.selectors.programmes import programme_get
+from timebank.common.api import Pagination
 from timebank.common.languages import LANGUAGE_NAMES
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.training.models import CheckType, Course
@@ -96,7 +97,7 @@ def _volunteer_summary_records(user):
     tags=["catalogue"],
     summary="List the course catalogue",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def course_list(request, slug: str):
     return courses_of(programme_get(request.auth, slug))
 
@@ -116,7 +117,7 @@ def course_add(request, slug: str, payload: CourseIn):
     tags=["catalogue"],
     summary="List the kinds of background check",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def check_type_list(request, slug: str):
     return check_types_of(programme_get(request.auth, slug))
 
@@ -139,7 +140,7 @@ def check_type_add(request, slug: str, payload: CheckTypeIn):
     tags=["catalogue"],
     summary="List the role requirements",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def requirement_list(request, slug: str):
     """The courses and checks each role in the programme requires."""
     return requirements_of(programme_get(request.auth, slug))
@@ -151,7 +152,7 @@ def requirement_list(request, slug: str):
     tags=["volunteers"],
     summary="List volunteers",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def volunteer_index(request, filters: Query[VolunteerFilterQuery]):
     """The volunteers the caller may see (their own record; the volunteers of the programmes they coordinate)."""
     user = request.auth
@@ -193,7 +194,7 @@ def volunteer_add(request, payload: VolunteerRegisterIn):
     tags=["training"],
     summary="List a volunteer's training",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def training_list(request, volunteer_id: int):
     """The volunteer's training records in the programmes the caller may see them in, latest first."""
     volunteer = volunteer_get(request.auth, volunteer_id)
@@ -244,7 +245,7 @@ def training_verify(request, record_id: int):
     tags=["checks"],
     summary="List a volunteer's background checks",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def check_list(request, volunteer_id: int):
     volunteer = volunteer_get(request.auth, volunteer_id)
     return background_checks_for(request.auth).filter(volunteer=volunteer).order_by("-issued_on", "-id")

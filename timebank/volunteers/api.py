@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext as _
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from timebank.accounts.models import Membership, Programme
 from timebank.accounts.permissions import is_admin
@@ -10,6 +10,7 @@ from timebank.accounts.schemas import MeOut
 from timebank.accounts.selectors.programmes import programme_get
 from timebank.accounts.selectors.roles import roles_of
 from timebank.accounts.services.people import membership_status_change
+from timebank.common.api import Pagination
 from timebank.problems import READ_ERRORS, WRITE_ERRORS
 from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.schemas import (
@@ -85,7 +86,7 @@ def me(request):
     tags=["catalogue"],
     summary="List the skills vocabulary",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def skill_list(request, slug: str):
     return skills_of(programme_get(request.auth, slug))
 
@@ -144,7 +145,7 @@ def volunteer_status_change(request, volunteer_id: int, payload: StatusChangeIn)
     tags=["consents"],
     summary="List a volunteer's consents",
 )
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def consent_list(request, volunteer_id: int):
     """Consents given and withdrawn, with who recorded them and when."""
     volunteer = volunteer_get(request.auth, volunteer_id)

@@ -1,7 +1,9 @@
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from timebank.accounts.models import Membership, MembershipStatus, Programme, Role, User
-from timebank.accounts.permissions import VOLUNTEERING_ROLES, is_admin, programme_ids_with_role
+from timebank.accounts.permissions import VOLUNTEERING_ROLES, can_coordinate, is_admin, programme_ids_with_role
 
 # Aggregates about fewer people than this are shown as "fewer than 5".
 SMALL_NUMBER = 5
@@ -18,6 +20,16 @@ def programmes_for(user: User) -> QuerySet[Programme]:
 def programme_get(user: User, slug: str) -> Programme:
     """Raises Programme.DoesNotExist when the programme does not exist or the person has no role in it."""
     return programmes_for(user).get(slug=slug)
+
+
+def coordinated_programme_get(user: User, slug: str) -> Programme:
+    """The programme, for its coordinators and administrators: the one rule of every
+    coordinator's page and list. Programme.DoesNotExist (404) for a person who holds no role
+    in it (we do not confirm it exists); PermissionDenied (403) for one who holds another."""
+    programme = programme_get(user, slug)
+    if not can_coordinate(user, programme):
+        raise PermissionDenied(_("Only a coordinator of %(programme)s may do this.") % {"programme": programme})
+    return programme
 
 
 def suppress_small(count: int) -> int | str:

@@ -1,10 +1,12 @@
 """Per-user API tokens for scripts. The secret is shown once; only its hash is kept."""
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +14,7 @@ from timebank.accounts.models import ApiToken, User
 from timebank.accounts.services.audit import audit_record
 
 TOKEN_PREFIX = "tb_"  # noqa: S105 - a public marker, not a secret
+LAST_USED_EVERY = dt.timedelta(minutes=1)
 
 
 def token_hash(secret: str) -> str:
@@ -48,5 +51,12 @@ def api_token_authenticate(secret: str) -> User | None:
     token = ApiToken.objects.select_related("user").filter(key_hash=token_hash(secret), revoked_at__isnull=True).first()
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    # At most once a minute: a write on every read would take SQLite's write lock for each
+    # API call, and "last used" means the day, not the second. The filter makes two
+    # requests at once write it once.
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=now - LAST_USED_EVERY)
+        ).update(last_used_at=now)
     return token.user

@@ -62,11 +62,6 @@ def volunteer_statement(
     return statement(account, start=start, end=end) if account else None
 
 
-def coordinated_programme_get(user: User, slug: str) -> Programme:
-    """Raises Programme.DoesNotExist unless the person coordinates the programme (or is an administrator)."""
-    return Programme.objects.filter(id__in=coordinated_programme_ids(user)).get(slug=slug)
-
-
 @dataclass
 class ProgrammeLedger:
     programme: Programme

@@ -1,7 +1,5 @@
 """Balances, statements (with CSV), a programme's ledger, and reversals."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -12,11 +10,12 @@ from django.utils.translation import gettext as _
 
 from ledger.errors import format_minutes
 from timebank.accounts.models import Programme
+from timebank.accounts.selectors.programmes import coordinated_programme_get
 from timebank.common.forms import apply_service_errors
+from timebank.common.spreadsheets import SafeWriter
 from timebank.common.views import render_form_page, visible_or_404
 from timebank.spending.forms.credits import PeriodForm, ReverseForm
 from timebank.spending.selectors.credits import (
-    coordinated_programme_get,
     my_balances,
     programme_ledger,
     programme_transaction_get,
@@ -58,7 +57,7 @@ def _statement_csv(volunteer, programme, statement, start, end) -> HttpResponse:
     filename = f"statement-{volunteer.membership_number}-{programme.slug}-{start or 'start'}-{end or 'today'}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(
         [
             "recorded_at",
