@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from ledger.models import NON_NEGATIVE_KINDS, Account, AccountKind, Posting, Transaction, TransactionKind
@@ -162,7 +162,13 @@ def statement(account: Account, *, start: dt.date | None = None, end: dt.date | 
 
 
 def transactions_of_scope(scope_id: int) -> QuerySet[Transaction]:
-    return Transaction.objects.filter(scope_id=scope_id).prefetch_related("postings__account").order_by("-id")
+    """The scope's transactions, newest first, each with `is_reversed` (True once a reversal points at it)."""
+    return (
+        Transaction.objects.filter(scope_id=scope_id)
+        .annotate(is_reversed=Exists(Transaction.objects.filter(reverses=OuterRef("pk"))))
+        .prefetch_related("postings__account")
+        .order_by("-id")
+    )
 
 
 def transaction_get(scope_ids, pk: int) -> Transaction:

@@ -414,3 +414,33 @@ def test_a_body_nested_deeper_than_any_operation_reads_is_refused_plainly(staff,
         problem = assert_problem(call(staff, "post", COURSES, raw=raw), 422, "body")
         assert "recursion" not in json.dumps(problem).lower()
         assert "nests too deeply" in json.dumps(problem)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/claims/bulk-approve", {"claims": [99999999999999999999]}, "claims.0"),
+        ("/claims/bulk-approve", {"claims": [2**63]}, "claims.0"),
+        ("/claims", {"activity": -(2**63) - 1, "minutes": 60}, "activity"),
+    ],
+)
+def test_a_number_beyond_64_bits_in_a_body_is_refused_before_any_lookup(staff, world, path, body, field):
+    """It failed with a 500 before the permission check ran ("bigint out of range" on PostgreSQL)."""
+    with unchanged():
+        response = call(staff, "post", path, body)
+
+    assert_problem(response, 422, field)
+
+
+def test_a_number_beyond_64_bits_in_a_filter_is_refused(staff, world):
+    response = call(staff, "get", "/programmes/tenants/sessions", {"activity": "99999999999999999999"})
+
+    assert_problem(response, 422, "activity")
+
+
+def test_a_body_over_the_size_limit_answers_413(staff, world, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    with unchanged():
+        response = call(staff, "post", COURSES, {"name": "x" * 2000})
+
+    assert_problem(response, 413, "body")

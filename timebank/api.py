@@ -10,8 +10,10 @@ DoesNotExist), invalid requests, unknown paths and methods, and crashes.
 import functools
 import json
 import logging
+import re
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -67,12 +69,14 @@ class MalformedBody(ValueError):
 
 # Deeper than any body of this API: a client that sends more wants the parser, not the API.
 MAX_BODY_DEPTH = 32
+# Ids and amounts are 64-bit in both databases: a larger number is refused before it reaches one.
+LARGEST_NUMBER = 2**63 - 1
 
 
 class JsonParser(Parser):
     """Every request body of this API is one JSON object, at most MAX_BODY_DEPTH deep; no
     text in it or in the query string holds a NUL character (PostgreSQL cannot store one,
-    and no field needs it), whatever the operation."""
+    and no field needs it), and no number in either is beyond 64 bits, whatever the operation."""
 
     def parse_body(self, request: HttpRequest):
         try:
@@ -93,7 +97,8 @@ class JsonParser(Parser):
 
 
 def _refuse_nul_and_depth(data, location: tuple) -> None:
-    """Raises ninja's ValidationError naming every field whose text holds a NUL character."""
+    """Raises ninja's ValidationError naming every field whose text holds a NUL character or
+    whose number (in the query: a string of digits) does not fit 64 bits."""
     errors = []
     pending = [(data, (), 0)]
     while pending:
@@ -107,10 +112,21 @@ def _refuse_nul_and_depth(data, location: tuple) -> None:
             if isinstance(item, str):
                 if "\x00" in item:
                     errors.append({"loc": (*location, *path, key), "msg": _("Text cannot hold a NUL character.")})
+                elif location == ("query",) and _DIGITS.match(item) and abs(int(item)) > LARGEST_NUMBER:
+                    errors.append({"loc": (*location, *path, key), "msg": _too_large()})
+            elif isinstance(item, int) and not isinstance(item, bool) and abs(item) > LARGEST_NUMBER:
+                errors.append({"loc": (*location, *path, key), "msg": _too_large()})
             else:
                 pending.append((item, (*path, key), depth + 1))
     if errors:
         raise NinjaValidationError(errors)
+
+
+_DIGITS = re.compile(r"^[+-]?\d{1,400}$")
+
+
+def _too_large() -> str:
+    return _("Give a number of at most %(largest)s.") % {"largest": LARGEST_NUMBER}
 
 
 class TimebankAPI(NinjaAPI):
@@ -253,6 +269,12 @@ def _idempotency_conflict(request, exc: IdempotencyConflict):
         _("This Idempotency-Key was already used for a different request; send a new key for a new request."),
         [{"field": "Idempotency-Key", "message": str(exc)}],
     )
+
+
+@api.exception_handler(RequestDataTooBig)
+def _body_too_large(request, exc):
+    message = _("The request body is larger than %(size)s bytes.") % {"size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    return problem(413, message, [{"field": "body", "message": message}])
 
 
 @api.exception_handler(IntegrityError)

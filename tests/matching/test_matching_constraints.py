@@ -82,6 +82,17 @@ def test_training_that_expired_the_day_before_the_shift_excludes_and_says_when(
     assert "Enhanced DBS expired on" in why["qualification"]
 
 
+def test_a_check_that_expires_on_the_shifts_own_day_excludes(coordinator, programme, kitchen, saturday):
+    """The boundary itself: expiring on the first day of the work means not valid for it."""
+    dbs = check_type_create(actor=coordinator, programme=programme, name="Enhanced DBS", validity_months=36)
+    kitchen.required_checks.add(dbs)
+    on_the_day = kitchen_volunteer(coordinator, programme, name="Edge Eira", hygiene=kitchen.required_courses.get())
+    dbs_check(coordinator, on_the_day, dbs, expires_on=saturday)
+
+    assert ranked_ids(coordinator, kitchen) == []
+    assert "Enhanced DBS expired on" in reasons(coordinator, kitchen, on_the_day)["qualification"]
+
+
 def test_missing_training_excludes(coordinator, programme, kitchen):
     untrained = kitchen_volunteer(coordinator, programme, name="Una Untrained")
 
@@ -269,3 +280,19 @@ def test_a_mentor_whose_weekly_hours_would_be_exceeded_is_excluded(coordinator, 
     assert reasons(coordinator, family_need, busy) == {
         "capacity": "2.0 more hours a week would exceed the 3 they can give."
     }
+
+
+@pytest.mark.parametrize(("days_after_the_last_day", "eligible"), [(-1, False), (0, False), (1, True)])
+def test_a_mentoring_check_must_hold_through_the_last_day_of_the_mentoring(
+    coordinator, programme, family_need, days_after_the_last_day, eligible
+):
+    """A check expiring on the mentoring's last day (the first day it no longer counts) leaves
+    that day uncovered; one expiring the day after covers every day."""
+    fuhrungszeugnis = check_type_create(actor=coordinator, programme=programme, name="Führungszeugnis")
+    family_need.required_checks.add(fuhrungszeugnis)
+    mentor = _mentor(coordinator, programme, name="Grenz Greta")
+    last_day = family_need.ends_at.date()
+    dbs_check(coordinator, mentor, fuhrungszeugnis, expires_on=last_day + dt.timedelta(days=days_after_the_last_day))
+
+    assert (mentor.pk in ranked_ids(coordinator, family_need)) is eligible
+    assert ("qualification" in reasons(coordinator, family_need, mentor)) is not eligible

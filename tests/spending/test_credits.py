@@ -155,6 +155,22 @@ def test_coordinator_reverses_a_transaction_once_even_when_the_form_is_sent_twic
     assert ledger_verify().ok
 
 
+def test_a_reversed_transaction_says_so_on_the_ledger_and_offers_nothing(history, programme, coordinator, client_for):
+    client = client_for(coordinator)
+    article = history["article"]
+    reverse_url = f"/programmes/{programme.slug}/ledger/{article.pk}/reverse/"
+    client.post(reverse_url, {"reason": "Not published", "token": "form-1"})
+
+    ledger = client.get(f"/programmes/{programme.slug}/ledger/").content.decode()
+    assert f'href="{reverse_url}"' not in ledger
+    assert "Reversed" in ledger
+    # Another coordinator's stale link does not open a form that can only fail.
+    with unchanged():
+        page = client.get(reverse_url, follow=True)
+    assert f"Transaction #{article.pk} was already reversed." in page.content.decode()
+    assert 'name="reason"' not in page.content.decode()
+
+
 def test_reversal_without_reason_or_of_spent_credits_is_refused_and_changes_nothing(
     history, programme, coordinator, client_for
 ):

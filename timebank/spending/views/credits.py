@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ledger.errors import format_minutes
+from ledger.selectors import reversal_of
 from timebank.accounts.models import Programme
 from timebank.accounts.selectors.programmes import coordinated_programme_get
 from timebank.common.forms import apply_service_errors
@@ -105,6 +106,9 @@ def transaction_reverse_page(request: HttpRequest, slug: str, transaction_id: in
     programme = visible_or_404(coordinated_programme_get, request.user, slug)
     original = visible_or_404(programme_transaction_get, request.user, transaction_id)
     if original.scope_id != programme.pk:
+        return redirect("programme_ledger", slug=programme.slug)
+    if reversal_of(original=original) is not None:
+        messages.info(request, _("Transaction #%(id)s was already reversed.") % {"id": original.pk})
         return redirect("programme_ledger", slug=programme.slug)
     form = ReverseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
