@@ -16,8 +16,9 @@ from matching.evaluate import Candidate, constraint_labels, evaluate, label_requ
 from matching.models import LIVE_STATUSES, BatchRun, Match, MatchStatus, Need, NeedKind, NeedStatus
 from matching.pool import load_pool
 from matching.services import BATCH_RUN, evaluate_one
-from timebank.accounts.models import IdempotencyRecord, User
+from timebank.accounts.models import User
 from timebank.accounts.permissions import coordinated_programme_ids
+from timebank.accounts.selectors.idempotency import idempotent_result_ids
 from timebank.volunteers.models import VolunteerProfile
 from timebank.volunteers.permissions import volunteer_programme_ids
 
@@ -197,9 +198,5 @@ def batch_runs_by_key(user: User, key: str, programme=None):
     """The runs `user` started with this request key (in `programme`, or in any programme
     they coordinate), found through their idempotency records: another person's key, or
     theirs in another programme when one is given, finds nothing."""
-    records = IdempotencyRecord.objects.filter(
-        actor=user, operation=BATCH_RUN, key=(key or "").strip(), result_type=BatchRun._meta.label_lower
-    )
-    if programme is not None:
-        records = records.filter(programme=programme)
-    return batch_runs_for(user, programme).filter(pk__in=records.values("result_id"))
+    made = idempotent_result_ids(user, operation=BATCH_RUN, key=key, model=BatchRun, programme=programme)
+    return batch_runs_for(user, programme).filter(pk__in=made)

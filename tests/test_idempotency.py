@@ -14,20 +14,27 @@ tests/test_idempotency_matching_mentoring_impact.py.
 """
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
-from tests.api_support import assert_problem, call
+from tests.api_support import assert_problem
 from tests.assertions import unchanged
 from tests.conftest import PASSWORD
+from tests.idempotency_support import (
+    Operation,
+    TwoProgrammes,
+    check_a_retry_returns_the_first_answer_with_its_status,
+    check_the_same_key_for_another_request_answers_409_and_changes_nothing,
+    check_the_same_key_from_another_person_is_a_request_of_its_own,
+    check_the_same_key_in_another_programme_is_a_request_of_its_own,
+    prepared,
+    send,
+)
 from tests.spending_support import earn, spending_world
 from timebank.accounts.models import IdempotencyRecord, MembershipStatus, Role
 from timebank.accounts.services.idempotency import idempotency_records_purge
-from timebank.accounts.services.programmes import account_create, membership_grant
+from timebank.accounts.services.programmes import membership_grant
 from timebank.earning.services.activities import activity_create, activity_session_create
 from timebank.earning.services.claims import claim_log
 from timebank.spending.services.gifts import gift_to_fund
@@ -38,15 +45,12 @@ from timebank.volunteers.services.profiles import volunteer_register
 HOURS = 60
 
 
-class World:
+class World(TwoProgrammes):
     """Two programmes, each with a meeting, a pool and a cinema; people acting in both
     (`a`: one coordinator, volunteer and partner for both) and in one (`b`)."""
 
     def __init__(self, admin, programmes):
-        self.admin = admin
-        self.programmes = programmes
-        self.today = timezone.localdate()
-        self.cache: dict = {}
+        super().__init__(admin, programmes)
         self.coordinator_a = self._person("coord-both", Role.COORDINATOR, programmes)
         self.partner_a = self._person("partner-both", Role.PARTNER, programmes)
         self.coordinator_b = [self._person(f"coord-{i}", Role.COORDINATOR, [p]) for i, p in enumerate(programmes)]
@@ -88,28 +92,6 @@ class World:
                 earn(programme, volunteer, 20 * HOURS)
             gift_to_fund(actor=self.volunteer_b[i].user, giver=self.volunteer_b[i], programme=programme, minutes=HOURS)
 
-    def _person(self, username, role, programmes):
-        user = account_create(actor=self.admin, username=username, password=PASSWORD, full_name=username.title())
-        for programme in programmes:
-            membership_grant(actor=self.admin, user=user, programme=programme, role=role)
-        return user
-
-    # Who acts: `a` holds the role in both programmes, `b` is the programme's own.
-    def coordinator(self, i, who):
-        return self.coordinator_a if who == "a" else self.coordinator_b[i]
-
-    def volunteer(self, i, who):
-        return self.volunteer_a if who == "a" else self.volunteer_b[i]
-
-    def partner(self, i, who):
-        return self.partner_a if who == "a" else self.partner_b[i]
-
-    def once(self, name, build: Callable):
-        """A row made once per name, so a retry acts on the same row as its first attempt."""
-        if name not in self.cache:
-            self.cache[name] = build()
-        return self.cache[name]
-
     def pending_claim(self, i, who, variant, n=0):
         """A claim waiting for approval, one per (programme, person, payload, n): a day of its own."""
         days = 1 + variant + 2 * n + 4 * (who == "b")
@@ -137,7 +119,7 @@ class World:
         )
 
     def voucher(self, i, who, variant, purpose):
-        owner = self.volunteer(i, who) if purpose == "cancel" else self.volunteer_b[i]
+        owner = self.actor("volunteer", i, who) if purpose == "cancel" else self.volunteer_b[i]
         return self.once(
             ("voucher", purpose, i, who, variant),
             lambda: voucher_issue(actor=owner.user, volunteer=owner, offer=self.venues[i].swim),
@@ -145,14 +127,6 @@ class World:
 
     def earning(self, i, who, variant):
         return self.once(("earning", i, who, variant), lambda: earn(self.programmes[i], self.volunteer_b[i], HOURS))
-
-
-@dataclass
-class Operation:
-    name: str
-    role: str  # coordinator, volunteer or partner: who sends it
-    status: int
-    send: Callable  # (world, i, who, variant) -> (method, path, body)
 
 
 def _claim(w, i, who, variant):
@@ -245,67 +219,24 @@ def world(admin, programme, other_programme):
     return World(admin, [programme, other_programme])
 
 
-def prepared(world, operation: Operation, i: int, who: str, key: str, variant: int = 0) -> Callable:
-    """The request, ready to send: its rows made and its sender signed in (which writes
-    the sign-in time), so that only sending it happens inside `unchanged()`."""
-    user = getattr(world, operation.role)(i, who)
-    user = user.user if hasattr(user, "user") else user
-    client = world.once(("client", user.pk), Client)
-    if ("signed-in", user.pk) not in world.cache:
-        client.force_login(user)
-        world.cache["signed-in", user.pk] = True
-    method, path, body = operation.send(world, i, who, variant)
-    return lambda: call(client, method, path, body, HTTP_IDEMPOTENCY_KEY=key)
-
-
-def send(world, operation: Operation, i: int, who: str, key: str, variant: int = 0):
-    return prepared(world, operation, i, who, key, variant)()
-
-
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_a_retry_returns_the_first_answer_with_its_status(world, operation):
-    first = send(world, operation, 0, "a", "retry-me")
-    assert first.status_code == operation.status, first.content
-
-    retry_request = prepared(world, operation, 0, "a", "retry-me")
-    with unchanged():
-        retry = retry_request()
-
-    assert (retry.status_code, retry.json()) == (first.status_code, first.json())
+    check_a_retry_returns_the_first_answer_with_its_status(world, operation)
 
 
-@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
+@pytest.mark.parametrize("operation", [o for o in OPERATIONS if o.other_request], ids=lambda o: o.name)
 def test_the_same_key_for_another_request_answers_409_and_changes_nothing(world, operation):
-    first = send(world, operation, 0, "a", "one-key")
-    assert first.status_code == operation.status, first.content
-
-    other_request = prepared(world, operation, 0, "a", "one-key", variant=1)
-    with unchanged():
-        other = other_request()
-
-    assert_problem(other, 409, "Idempotency-Key")
+    check_the_same_key_for_another_request_answers_409_and_changes_nothing(world, operation)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_the_same_key_from_another_person_is_a_request_of_its_own(world, operation):
-    first = send(world, operation, 0, "a", "shared-key")
-    records = IdempotencyRecord.objects.count()
-
-    theirs = send(world, operation, 0, "b", "shared-key")
-
-    assert (first.status_code, theirs.status_code) == (operation.status, operation.status), theirs.content
-    assert theirs.json() != first.json()
-    assert IdempotencyRecord.objects.count() > records
+    check_the_same_key_from_another_person_is_a_request_of_its_own(world, operation)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_the_same_key_in_another_programme_is_a_request_of_its_own(world, operation):
-    first = send(world, operation, 0, "a", "shared-key")
-
-    elsewhere = send(world, operation, 1, "a", "shared-key")
-
-    assert (first.status_code, elsewhere.status_code) == (operation.status, operation.status), elsewhere.content
-    assert elsewhere.json() != first.json()
+    check_the_same_key_in_another_programme_is_a_request_of_its_own(world, operation)
 
 
 @pytest.mark.parametrize("key", ["", " ", "x" * 101, "tab\there"])

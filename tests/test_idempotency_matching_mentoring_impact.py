@@ -18,12 +18,8 @@ and a replayed statement request never counts towards the hourly limit.
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import pytest
-from django.test import Client
-from django.utils import timezone
 
 from matching.models import BatchRun, Match, MatchStatus
 from matching.services import match_propose, task_needs_sync, task_signup
@@ -33,9 +29,20 @@ from mentoring.services import mentorship_start, supported_person_create
 from tests.api_support import assert_problem, call
 from tests.assertions import unchanged
 from tests.conftest import PASSWORD
+from tests.idempotency_support import (
+    Operation,
+    TwoProgrammes,
+    check_a_retry_returns_the_first_answer_with_its_status,
+    check_the_same_key_for_another_request_answers_409_and_changes_nothing,
+    check_the_same_key_from_another_person_is_a_request_of_its_own,
+    check_the_same_key_in_another_programme_is_a_request_of_its_own,
+    client_of,
+    prepared,
+    send,
+)
 from tests.matching_support import at, next_saturday
-from timebank.accounts.models import IdempotencyRecord, MembershipStatus, Role
-from timebank.accounts.services.programmes import account_create, membership_grant
+from timebank.accounts.models import MembershipStatus, Role
+from timebank.accounts.services.programmes import membership_grant
 from timebank.volunteers.services.profiles import volunteer_register
 
 # Every day of the week, so any shift of the world is within everyone's availability.
@@ -44,16 +51,13 @@ ALL_WEEK = [[day, "07:00", "22:00"] for day in range(7)]
 CROWD_INDEX = {("a", 0): 0, ("a", 1): 1, ("b", 0): 2, ("b", 1): 3}
 
 
-class World:
+class World(TwoProgrammes):
     """Two programmes; in each, people acting in both (`a`: one coordinator, volunteer,
     mentor and funder for both) and in one (`b`), and a crowd of four volunteers for the
     coordinators to propose. Shifts and mentorships are made when an operation asks."""
 
     def __init__(self, admin, programmes):
-        self.admin = admin
-        self.programmes = programmes
-        self.today = timezone.localdate()
-        self.cache: dict = {}
+        super().__init__(admin, programmes)
         self.hours = itertools.count()
         self.coordinator_a = self._person("coord-both", Role.COORDINATOR, programmes)
         self.coordinator_b = [self._person(f"coord-{i}", Role.COORDINATOR, [p]) for i, p in enumerate(programmes)]
@@ -66,12 +70,6 @@ class World:
         self.crowd = [
             [self._volunteer(f"crowd-{i}-{n}", Role.VOLUNTEER, [p]) for n in range(4)] for i, p in enumerate(programmes)
         ]
-
-    def _person(self, username, role, programmes):
-        user = account_create(actor=self.admin, username=username, password=PASSWORD, full_name=username.title())
-        for programme in programmes:
-            membership_grant(actor=self.admin, user=user, programme=programme, role=role)
-        return user
 
     def _volunteer(self, username, role, programmes):
         volunteer = volunteer_register(
@@ -89,27 +87,8 @@ class World:
             membership_grant(actor=self.coordinator_a, user=volunteer.user, programme=programme, role=role)
         return volunteer
 
-    # Who acts: `a` holds the role in both programmes, `b` is the programme's own.
-    def coordinator(self, i, who):
-        return self.coordinator_a if who == "a" else self.coordinator_b[i]
-
-    def volunteer(self, i, who):
-        return self.volunteer_a if who == "a" else self.volunteer_b[i]
-
-    def mentor(self, i, who):
-        return self.mentor_a if who == "a" else self.mentor_b[i]
-
-    def funder(self, i, who):
-        return self.funder_a if who == "a" else self.funder_b[i]
-
     def member_of_crowd(self, i, who, variant):
         return self.crowd[i][CROWD_INDEX[who, variant]]
-
-    def once(self, name, build: Callable):
-        """A row made once per name, so a retry acts on the same row as its first attempt."""
-        if name not in self.cache:
-            self.cache[name] = build()
-        return self.cache[name]
 
     def shift(self, i, name):
         """A shift of programme i with ten places, at an hour no other shift of the world takes
@@ -150,18 +129,9 @@ class World:
             family = supported_person_create(
                 actor=self.coordinator_a, programme=self.programmes[i], kind="family", reference=f"Family {i}{who}"
             )
-            return mentorship_start(actor=self.coordinator_a, person=family, mentor=self.mentor(i, who))
+            return mentorship_start(actor=self.coordinator_a, person=family, mentor=self.actor("mentor", i, who))
 
         return self.once(("mentorship", i, who), build)
-
-
-@dataclass
-class Operation:
-    name: str
-    role: str  # coordinator, volunteer, mentor or funder: who sends it
-    status: int
-    send: Callable  # (world, i, who, variant) -> (method, path, body)
-    other_request: bool = True  # whether a second payload exists to send under the same key
 
 
 def _propose(w, i, who, variant):
@@ -179,12 +149,12 @@ def _offer(w, i, who, variant):
 
 
 def _accept(w, i, who, variant):
-    offer = w.offer_to(("to accept", variant), i, w.volunteer(i, who))
+    offer = w.offer_to(("to accept", variant), i, w.actor("volunteer", i, who))
     return "post", f"/matching/matches/{offer.pk}/accept", {}
 
 
 def _decline(w, i, who, variant):
-    offer = w.offer_to("to decline", i, w.volunteer(i, who))
+    offer = w.offer_to("to decline", i, w.actor("volunteer", i, who))
     return "post", f"/matching/matches/{offer.pk}/decline", {"reason": ["Away that weekend", "Unwell"][variant]}
 
 
@@ -244,70 +214,24 @@ def world(admin, programme, other_programme):
     return World(admin, [programme, other_programme])
 
 
-def client_of(user) -> Client:
-    """A client signed in as `user` (signing in writes the sign-in time: do it before `unchanged()`)."""
-    client = Client()
-    client.force_login(user.user if hasattr(user, "user") else user)
-    return client
-
-
-def prepared(world, operation: Operation, i: int, who: str, key: str, variant: int = 0) -> Callable:
-    """The request, ready to send: its rows made and its sender signed in, so that only
-    sending it happens inside `unchanged()`."""
-    user = getattr(world, operation.role)(i, who)
-    client = world.once(("client", user.pk, type(user).__name__), lambda: client_of(user))
-    method, path, body = operation.send(world, i, who, variant)
-    return lambda: call(client, method, path, body, HTTP_IDEMPOTENCY_KEY=key)
-
-
-def send(world, operation: Operation, i: int, who: str, key: str, variant: int = 0):
-    return prepared(world, operation, i, who, key, variant)()
-
-
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_a_retry_returns_the_first_answer_with_its_status(world, operation):
-    first = send(world, operation, 0, "a", "retry-me")
-    assert first.status_code == operation.status, first.content
-    retry_it = prepared(world, operation, 0, "a", "retry-me")
-
-    with unchanged():
-        retry = retry_it()
-
-    assert (retry.status_code, retry.json()) == (first.status_code, first.json())
+    check_a_retry_returns_the_first_answer_with_its_status(world, operation)
 
 
 @pytest.mark.parametrize("operation", [o for o in OPERATIONS if o.other_request], ids=lambda o: o.name)
 def test_the_same_key_for_another_request_answers_409_and_changes_nothing(world, operation):
-    first = send(world, operation, 0, "a", "one-key")
-    assert first.status_code == operation.status, first.content
-    another_request = prepared(world, operation, 0, "a", "one-key", variant=1)
-
-    with unchanged():
-        other = another_request()
-
-    assert_problem(other, 409, "Idempotency-Key")
+    check_the_same_key_for_another_request_answers_409_and_changes_nothing(world, operation)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_the_same_key_from_another_person_is_a_request_of_its_own(world, operation):
-    first = send(world, operation, 0, "a", "shared-key")
-    records = IdempotencyRecord.objects.count()
-
-    theirs = send(world, operation, 0, "b", "shared-key")
-
-    assert (first.status_code, theirs.status_code) == (operation.status, operation.status), theirs.content
-    assert theirs.json() != first.json()
-    assert IdempotencyRecord.objects.count() > records
+    check_the_same_key_from_another_person_is_a_request_of_its_own(world, operation)
 
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=lambda o: o.name)
 def test_the_same_key_in_another_programme_is_a_request_of_its_own(world, operation):
-    first = send(world, operation, 0, "a", "shared-key")
-
-    elsewhere = send(world, operation, 1, "a", "shared-key")
-
-    assert (first.status_code, elsewhere.status_code) == (operation.status, operation.status), elsewhere.content
-    assert elsewhere.json() != first.json()
+    check_the_same_key_in_another_programme_is_a_request_of_its_own(world, operation)
 
 
 # --- Mentoring sessions -------------------------------------------------------------------

@@ -87,16 +87,16 @@ class JsonParser(Parser):
             raise MalformedBody(_("The request body is not valid JSON: %(error)s.") % {"error": exc}) from exc
         if not isinstance(data, dict):
             raise MalformedBody(_("The request body must be a JSON object."))
-        _refuse_nul_and_depth(data, ("body", "payload"))
+        _refuse_what_cannot_be_stored(data, ("body", "payload"))
         return data
 
     def parse_querydict(self, data, list_fields, request: HttpRequest):
         parsed = super().parse_querydict(data, list_fields, request)
-        _refuse_nul_and_depth(parsed, ("query",))
+        _refuse_what_cannot_be_stored(parsed, ("query",))
         return parsed
 
 
-def _refuse_nul_and_depth(data, location: tuple) -> None:
+def _refuse_what_cannot_be_stored(data, location: tuple) -> None:
     """Raises ninja's ValidationError naming every field whose text holds a NUL character or
     whose number (in the query: a string of digits) does not fit 64 bits."""
     errors = []

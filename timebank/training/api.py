@@ -9,14 +9,11 @@ to something the caller cannot see (a programme, a course) is bad input: 422
 naming the field. Errors take the one problem+json shape of timebank.problems.
 """
 
-from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from timebank.accounts.models import Programme
 from timebank.accounts.selectors.programmes import programme_get
 from timebank.common.api import Pagination
 from timebank.common.languages import LANGUAGE_NAMES
@@ -58,14 +55,11 @@ from timebank.training.services.records import (
     training_record_add,
     training_record_verify,
 )
-from timebank.volunteers.api import _volunteer_for_output
+from timebank.volunteers.api import bad_reference, programme_in_input, volunteer_for_output, volunteer_summary_records
 from timebank.volunteers.schemas import (
     VolunteerOut,
     VolunteerRegisterIn,
     VolunteerSummaryOut,
-)
-from timebank.volunteers.selectors.records import (
-    memberships_for,
 )
 from timebank.volunteers.selectors.volunteers import volunteer_get
 from timebank.volunteers.services.profiles import (
@@ -73,22 +67,6 @@ from timebank.volunteers.services.profiles import (
 )
 
 router = Router()
-
-
-def _bad_reference(field: str, message: str) -> ValidationError:
-    return ValidationError({field: [message]})
-
-
-def _programme_in_input(user, slug: str, field: str = "programme") -> Programme:
-    try:
-        return programme_get(user, slug)
-    except Programme.DoesNotExist:
-        raise _bad_reference(field, _("Choose a programme you hold a role in.")) from None
-
-
-def _volunteer_summary_records(user):
-    """What the list schema reads, in a fixed number of queries however long the page."""
-    return ("languages", Prefetch("user__memberships", queryset=memberships_for(user), to_attr="visible_memberships"))
 
 
 @router.get(
@@ -157,11 +135,11 @@ def volunteer_index(request, filters: Query[VolunteerFilterQuery]):
     """The volunteers the caller may see (their own record; the volunteers of the programmes they coordinate)."""
     user = request.auth
     if filters.language and filters.language not in LANGUAGE_NAMES:
-        raise _bad_reference("language", _("Unknown language code."))
+        raise bad_reference("language", _("Unknown language code."))
     found = volunteer_list(
         user,
         VolunteerFilters(
-            programme=_programme_in_input(user, filters.programme) if filters.programme else None,
+            programme=programme_in_input(user, filters.programme) if filters.programme else None,
             status=filters.status or "",
             skill=filters.skill,
             language=filters.language or "",
@@ -170,7 +148,7 @@ def volunteer_index(request, filters: Query[VolunteerFilterQuery]):
             on=filters.on,
         ),
     )
-    return found.prefetch_related(*_volunteer_summary_records(user))
+    return found.prefetch_related(*volunteer_summary_records(user))
 
 
 @router.post(
@@ -184,8 +162,8 @@ def volunteer_add(request, payload: VolunteerRegisterIn):
     user = request.auth
     fields = payload.model_dump(exclude_unset=True, exclude={"programme"})
     fields["availability"] = [(s.weekday, s.starts_at, s.ends_at) for s in payload.availability]
-    volunteer = volunteer_register(actor=user, programme=_programme_in_input(user, payload.programme), **fields)
-    return Status(201, _volunteer_for_output(user, volunteer))
+    volunteer = volunteer_register(actor=user, programme=programme_in_input(user, payload.programme), **fields)
+    return Status(201, volunteer_for_output(user, volunteer))
 
 
 @router.get(
@@ -215,7 +193,7 @@ def training_add(request, volunteer_id: int, payload: TrainingRecordIn):
     try:
         course = course_get(user, payload.course)
     except Course.DoesNotExist:
-        raise _bad_reference("course", _("Choose a course from the catalogue of one of your programmes.")) from None
+        raise bad_reference("course", _("Choose a course from the catalogue of one of your programmes.")) from None
     record = training_record_add(
         actor=user,
         volunteer=volunteer,
@@ -264,7 +242,7 @@ def check_add(request, volunteer_id: int, payload: BackgroundCheckIn):
     try:
         check_type = check_type_get(user, payload.check_type)
     except CheckType.DoesNotExist:
-        raise _bad_reference("check_type", _("Choose a kind of check of one of your programmes.")) from None
+        raise bad_reference("check_type", _("Choose a kind of check of one of your programmes.")) from None
     check = background_check_add(
         actor=user,
         volunteer=volunteer,
@@ -304,9 +282,9 @@ def qualification_detail(request, volunteer_id: int, query: Query[QualificationQ
     volunteer = volunteer_get(user, volunteer_id)
     if bool(query.programme) != bool(query.role):
         field = "role" if query.programme else "programme"
-        raise _bad_reference(field, _("Give both programme and role, or neither."))
+        raise bad_reference(field, _("Give both programme and role, or neither."))
     if query.programme:
-        programme = _programme_in_input(user, query.programme)
+        programme = programme_in_input(user, query.programme)
         reports = [volunteer_role_qualification_for(user, volunteer, programme=programme, role=query.role, on=query.on)]
     else:
         reports = volunteer_qualifications_for(user, volunteer, on=query.on)

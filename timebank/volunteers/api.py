@@ -37,24 +37,27 @@ from timebank.volunteers.services.profiles import consent_give, consent_withdraw
 router = Router()
 
 
-def _bad_reference(field: str, message: str) -> ValidationError:
+# Shared with the volunteer record operations of timebank/training/api.py.
+
+
+def bad_reference(field: str, message: str) -> ValidationError:
     return ValidationError({field: [message]})
 
 
-def _programme_in_input(user, slug: str, field: str = "programme") -> Programme:
+def programme_in_input(user, slug: str, field: str = "programme") -> Programme:
     try:
         return programme_get(user, slug)
     except Programme.DoesNotExist:
-        raise _bad_reference(field, _("Choose a programme you hold a role in.")) from None
+        raise bad_reference(field, _("Choose a programme you hold a role in.")) from None
 
 
-def _volunteer_summary_records(user):
+def volunteer_summary_records(user):
     """What the list schema reads, in a fixed number of queries however long the page."""
     return ("languages", Prefetch("user__memberships", queryset=memberships_for(user), to_attr="visible_memberships"))
 
 
-def _volunteer_for_output(user, volunteer: VolunteerProfile) -> VolunteerProfile:
-    prefetch_related_objects([volunteer], *_volunteer_summary_records(user), "skills", "availability")
+def volunteer_for_output(user, volunteer: VolunteerProfile) -> VolunteerProfile:
+    prefetch_related_objects([volunteer], *volunteer_summary_records(user), "skills", "availability")
     volunteer.visible_skills = skills_shown(user, volunteer)
     return volunteer
 
@@ -98,7 +101,7 @@ def skill_list(request, slug: str):
     summary="Get a volunteer",
 )
 def volunteer_detail(request, volunteer_id: int):
-    return _volunteer_for_output(request.auth, volunteer_get(request.auth, volunteer_id))
+    return volunteer_for_output(request.auth, volunteer_get(request.auth, volunteer_id))
 
 
 @router.patch(
@@ -115,7 +118,7 @@ def volunteer_change(request, volunteer_id: int, payload: VolunteerUpdateIn):
     if payload.availability is not None:
         fields["availability"] = [(s.weekday, s.starts_at, s.ends_at) for s in payload.availability]
     volunteer_update(actor=user, volunteer=volunteer, **fields)
-    return _volunteer_for_output(user, volunteer_get(user, volunteer_id))
+    return volunteer_for_output(user, volunteer_get(user, volunteer_id))
 
 
 @router.post(
@@ -131,9 +134,9 @@ def volunteer_status_change(request, volunteer_id: int, payload: StatusChangeIn)
     try:
         membership = volunteer_membership(user, volunteer, programme_slug=payload.programme, role=payload.role)
     except Membership.DoesNotExist:
-        raise _bad_reference("programme", _("The volunteer holds no such role in this programme.")) from None
+        raise bad_reference("programme", _("The volunteer holds no such role in this programme.")) from None
     except Membership.MultipleObjectsReturned:
-        raise _bad_reference("role", _("The volunteer is both volunteer and mentor here; name the role.")) from None
+        raise bad_reference("role", _("The volunteer is both volunteer and mentor here; name the role.")) from None
     return membership_status_change(
         actor=user, membership=membership, status=payload.status, on=payload.on, reason=payload.reason
     )

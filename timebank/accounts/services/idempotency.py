@@ -14,7 +14,6 @@ the first rolled back, the second's insert goes through and it does the work).
 
 import datetime as dt
 import hashlib
-import json
 import uuid
 from dataclasses import dataclass
 
@@ -25,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.errors import IdempotencyConflict
+from ledger.services import request_hash
 from timebank.accounts.models import IdempotencyRecord, Programme, User
 
 KEY_MAX = 100
@@ -40,18 +40,17 @@ def clean_key(key: str) -> str:
     return key
 
 
-def fingerprint_of(request: dict) -> str:
-    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
-
-
 @dataclass
 class IdempotentRequest:
-    """What `idempotent_request` found: a new request to carry out, or a retry of one that was."""
+    """What `idempotent_request` found: a new request to carry out, or a retry of one that was.
 
-    operation: str
+    `ledger_key` is the key of the ledger transaction the request posts: the same for a
+    retry of the same request even after its record was purged, so the ledger never pays twice.
+    """
+
     record: IdempotencyRecord | None = None
     replayed: bool = False
-    _ledger_key: str = ""
+    ledger_key: str = ""
 
     def result(self, model: type[models.Model]) -> models.Model:
         """The row the first request produced, marked `replayed = True`."""
@@ -63,11 +62,6 @@ class IdempotentRequest:
     def data(self):
         """What the first request produced, when it was not one row (a summary)."""
         return self.record.result_data
-
-    def ledger_key(self, suffix: str = "") -> str:
-        """The key of the ledger transaction this request posts: the same for a retry of the
-        same request even after its record was purged, so the ledger never pays twice."""
-        return self._ledger_key + (f":{suffix}" if suffix else "")
 
     def finish(self, result: models.Model | None = None, *, data=None):
         """Remember what the request produced (a row, or a JSON summary); returns `result`."""
@@ -81,24 +75,24 @@ class IdempotentRequest:
 
 
 def idempotent_request(
-    *, actor: User, operation: str, key: str | None, request: dict, programme: Programme | None = None
+    *, actor: User, operation: str, key: str | None, request: dict, programme: Programme | int | None = None
 ) -> IdempotentRequest:
     """Start a request that a client may retry. Call inside the transaction that makes the change.
 
     Without a key (the caller asked for no retry protection) every call is a new request.
     Raises ValidationError for a malformed key and IdempotencyConflict when the key was
     used by this person (in this programme) for this operation with another request.
+    `programme` is the programme or its id.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("idempotent_request must run inside the transaction of the change it guards")
     if key is None:
-        return IdempotentRequest(operation, _ledger_key=f"{operation}:{uuid.uuid4().hex}")
+        return IdempotentRequest(ledger_key=f"{operation}:{uuid.uuid4().hex}")
     key = clean_key(key)
-    fingerprint = fingerprint_of(request)
-    scope = {"actor": actor, "programme": programme, "operation": operation, "key": key}
+    fingerprint = request_hash(request)
+    scope = _scope(actor, operation, key, programme)
     ledger_key = (
-        f"{operation}:"
-        + hashlib.sha256(f"{actor.pk}:{programme.pk if programme else '-'}:{key}".encode()).hexdigest()[:40]
+        f"{operation}:" + hashlib.sha256(f"{actor.pk}:{scope['programme_id'] or '-'}:{key}".encode()).hexdigest()[:40]
     )
     try:
         with transaction.atomic():
@@ -107,23 +101,28 @@ def idempotent_request(
         record = IdempotencyRecord.objects.get(**scope)
         if record.fingerprint != fingerprint:
             raise IdempotencyConflict(key) from None
-        return IdempotentRequest(operation, record, replayed=True, _ledger_key=ledger_key)
-    return IdempotentRequest(operation, record, _ledger_key=ledger_key)
+        return IdempotentRequest(record, replayed=True, ledger_key=ledger_key)
+    return IdempotentRequest(record, ledger_key=ledger_key)
 
 
 def idempotent_replay(
-    *, actor: User, operation: str, key: str, request: dict, programme: Programme | None = None
+    *, actor: User, operation: str, key: str, request: dict, programme: Programme | int | None = None
 ) -> IdempotentRequest | None:
     """The earlier request with this key, without recording a new one: None when there is
     none; IdempotencyConflict when it asked for something else. For a caller that must look
     before it decides whether to go on (it holds a lock that keeps a concurrent retry out)."""
     key = clean_key(key)
-    record = IdempotencyRecord.objects.filter(actor=actor, programme=programme, operation=operation, key=key).first()
+    record = IdempotencyRecord.objects.filter(**_scope(actor, operation, key, programme)).first()
     if record is None:
         return None
-    if record.fingerprint != fingerprint_of(request):
+    if record.fingerprint != request_hash(request):
         raise IdempotencyConflict(key)
-    return IdempotentRequest(operation, record, replayed=True)
+    return IdempotentRequest(record, replayed=True)
+
+
+def _scope(actor: User, operation: str, key: str, programme: Programme | int | None) -> dict:
+    programme_id = programme.pk if isinstance(programme, Programme) else programme
+    return {"actor": actor, "programme_id": programme_id, "operation": operation, "key": key}
 
 
 def idempotency_records_purge(*, now: dt.datetime | None = None) -> int:

@@ -23,7 +23,7 @@ from ledger.selectors import reversal_of
 from ledger.services import transaction_reverse
 from ledger.types import Account, AccountKind, Transaction
 from timebank.accounts.credits import programme_account
-from timebank.accounts.models import Programme, User
+from timebank.accounts.models import User
 from timebank.accounts.permissions import can_coordinate, coordinated_programme_ids, require_coordinator
 from timebank.accounts.services.audit import audit_record, audit_records
 from timebank.accounts.services.idempotency import idempotent_replay, idempotent_request
@@ -297,7 +297,7 @@ def claims_approve_bulk(*, actor: User, claims: list[HoursClaim], idempotency_ke
     if idempotency_key is not None:
         # The key belongs to the claims' programme; a request across programmes has its own scope.
         programme_ids = {claim.programme_id for claim in claims}
-        programme = Programme.objects.get(pk=programme_ids.pop()) if len(programme_ids) == 1 else None
+        programme = programme_ids.pop() if len(programme_ids) == 1 else None
         with transaction.atomic():
             request = idempotent_request(
                 actor=actor,

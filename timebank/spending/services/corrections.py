@@ -39,7 +39,7 @@ def ledger_transaction_reverse(
     if request.replayed:
         return request.result(type(original))
     reversal = transaction_reverse(
-        original=original, reason=reason, created_by=actor, idempotency_key=request.ledger_key()
+        original=original, reason=reason, created_by=actor, idempotency_key=request.ledger_key
     )
     audit_record(
         actor=actor,

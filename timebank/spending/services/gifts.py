@@ -98,7 +98,7 @@ def _gift(
         kind=TransactionKind.GIFT,
         scope_id=programme.pk,
         postings=[(source, -minutes), (target, minutes)],
-        idempotency_key=request.ledger_key(),
+        idempotency_key=request.ledger_key,
         created_by=actor,
         # Statements show the memo to both sides: it names no one.
         memo=MEMOS[action](),

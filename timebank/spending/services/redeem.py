@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from ledger.services import transaction_post, transaction_reverse
 from ledger.types import AccountKind, TransactionKind
 from timebank.accounts.credits import programme_account
-from timebank.accounts.models import Programme, User
+from timebank.accounts.models import User
 from timebank.accounts.permissions import can_coordinate
 from timebank.accounts.services.audit import audit_record
 from timebank.accounts.services.idempotency import idempotent_request
@@ -141,7 +141,6 @@ def voucher_issue(
         return request.result(Voucher)
     # Serialises the volunteer's spending: the monthly limit is counted under this lock.
     volunteer_lock(volunteer)
-    offer = Offer.objects.select_related("venue__programme").get(pk=offer.pk)
     _check_spender(volunteer, offer)
     now = timezone.now()
     _check_available(offer, timezone.localdate(now))
@@ -154,7 +153,7 @@ def voucher_issue(
             (volunteer_account(programme, volunteer), -offer.price_minutes),
             (programme_account(programme, AccountKind.HELD), offer.price_minutes),
         ],
-        idempotency_key=request.ledger_key(),
+        idempotency_key=request.ledger_key,
         created_by=actor,
         memo=_("Voucher: %(offer)s at %(venue)s") % {"offer": offer.title, "venue": offer.venue.name},
         request={"operation": "voucher_issue", "offer": offer.pk, "volunteer": volunteer.pk},
@@ -226,7 +225,7 @@ def voucher_confirm(
         actor=actor,
         operation="voucher.confirm",
         key=idempotency_key,
-        programme=Programme.objects.get(pk=programme_id),
+        programme=programme_id,
         request={"voucher": pk, "venue": venue.pk if venue else None},
     )
     if request.replayed:
@@ -427,7 +426,7 @@ def redeem_at_till(
             (volunteer_account(programme, volunteer), -offer.price_minutes),
             (partner_account(venue), offer.price_minutes),
         ],
-        idempotency_key=request.ledger_key(),
+        idempotency_key=request.ledger_key,
         created_by=actor,
         memo=_("%(offer)s at %(venue)s") % {"offer": offer.title, "venue": venue.name},
         request={"operation": "till", "venue": venue.pk, "offer": offer.pk, "volunteer": volunteer.pk},
